@@ -1,0 +1,1 @@
+"""Cross-cutting conventions: configs, run directories, metrics."""

@@ -1,0 +1,77 @@
+"""One directory per run and stage: `<root>/<run_name>/<stage>/`.
+
+It holds the stage's config (config.json), logs, metrics and outputs. A stage
+that finished writes a DONE marker; its directory is then never written again.
+A stage directory that exists without DONE is only reused with `resume=True`.
+"""
+import json
+import logging
+import os
+import pathlib
+from typing import Any
+
+from absl import logging as absl_logging
+
+from chef.utils import config as config_lib
+
+DONE_MARKER = "DONE"
+
+
+class RunDirError(RuntimeError):
+    """Refusal to reuse a stage directory (completed, or exists without --resume)."""
+
+
+class StageDir:
+    """The directory of one stage of one run."""
+
+    def __init__(self, root: str | os.PathLike, run_name: str, stage: str, *, resume: bool = False):
+        self.path = pathlib.Path(root) / run_name / stage
+        self.resumed = False
+        if self.is_done:
+            raise RunDirError(
+                f"stage '{stage}' of run '{run_name}' is already complete at {self.path}; "
+                "completed outputs are never overwritten (choose another run name).")
+        if self.path.exists() and any(self.path.iterdir()):
+            if not resume:
+                raise RunDirError(
+                    f"{self.path} exists from an unfinished run; pass --resume to continue it "
+                    "or choose another run name.")
+            self.resumed = True
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def is_done(self) -> bool:
+        return (self.path / DONE_MARKER).exists()
+
+    def subdir(self, name: str) -> pathlib.Path:
+        path = self.path / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def write_config(self, config: Any) -> None:
+        """Writes config.json; on resume, refuses a config that changed."""
+        target = self.path / "config.json"
+        text = config_lib.dumps(config)
+        if target.exists() and self.resumed:
+            if json.loads(target.read_text()) != json.loads(text):
+                raise RunDirError(
+                    f"--resume with a config different from {target}; resume with the same config.")
+            return
+        atomic_write_text(target, text)
+
+    def log_to_file(self) -> None:
+        """Mirrors absl logging into logs/<stage>.log inside the stage directory."""
+        handler = logging.FileHandler(self.subdir("logs") / "stage.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        absl_logging.get_absl_logger().addHandler(handler)
+
+    def mark_done(self, summary: dict | None = None) -> None:
+        atomic_write_text(self.path / DONE_MARKER, json.dumps(summary or {}, indent=2))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes a file so that readers see either the old or the new content."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
