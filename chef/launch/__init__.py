@@ -1,0 +1,1 @@
+"""Launchers: run a Program (named nodes) as local processes or on Ray."""

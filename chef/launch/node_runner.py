@@ -1,0 +1,38 @@
+"""What runs inside a node's process: logging set-up, the function, its exit code."""
+import os
+import signal
+import socket
+import time
+import traceback
+from typing import Any, Callable, Mapping
+
+from absl import logging
+
+
+def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """Entry point of a node process; exits non-zero (with the traceback logged) on error."""
+    # Ctrl-C goes to the whole process group: the launcher alone decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.use_absl_handler()
+    logging.set_verbosity(logging.INFO)
+    logging.info("node %s starting (pid %d)", name, os.getpid())
+    try:
+        fn(**kwargs)
+    except BaseException:  # pylint: disable=broad-except
+        logging.error("node %s failed:\n%s", name, traceback.format_exc())
+        raise SystemExit(1)
+    logging.info("node %s finished", name)
+
+
+def wait_for_port(host: str, port: int, timeout_s: float, is_alive: Callable[[], bool]) -> None:
+    """Waits until host:port accepts TCP connections (a service is up)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not is_alive():
+            raise RuntimeError(f"service on port {port} exited before it started listening")
+        try:
+            with socket.create_connection((host, port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"service did not listen on {host}:{port} within {timeout_s:.0f} s")
