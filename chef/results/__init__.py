@@ -1,0 +1,1 @@
+"""Results of CHEF runs: reading run directories, statistics, tables and plots."""

@@ -1,0 +1,49 @@
+"""Writes the result files of the sweep, execute and pipeline stages.
+
+One function per stage, so every stage script produces exactly the format of
+docs/results_format.md. Files are written atomically (readers never see a
+half-written results.json).
+"""
+import json
+import os
+import pathlib
+from typing import Any, Mapping
+
+from chef.results import tables
+from chef.utils.run_dir import atomic_write_text
+
+RESULTS_JSON = "results.json"
+
+
+def _write_json(path: pathlib.Path, content: Any) -> pathlib.Path:
+    atomic_write_text(path, json.dumps(content, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def write_sweep_results(stage_path: str | os.PathLike,
+                        candidates: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]]) -> pathlib.Path:
+    """sweep/results.json from {candidate: (overrides, final_metrics)}."""
+    content = {"candidates": {name: {"overrides": dict(overrides), "final_metrics": dict(final_metrics)}
+                              for name, (overrides, final_metrics) in candidates.items()}}
+    return _write_json(pathlib.Path(stage_path) / RESULTS_JSON, content)
+
+
+def write_execute_results(stage_path: str | os.PathLike, table: tables.CountTable, *,
+                          episodes_per_triplet: int, main_task: str = tables.MAIN_TASK) -> list[str]:
+    """execute/results.json and results.md; returns the ranking, best first."""
+    stage_path = pathlib.Path(stage_path)
+    content = tables.execute_results(table, episodes_per_triplet=episodes_per_triplet, main_task=main_task)
+    _write_json(stage_path / RESULTS_JSON, content)
+    atomic_write_text(stage_path / "results.md", tables.execute_markdown(table))
+    return content["ranking"]
+
+
+def write_pipeline_results(stage_path: str | os.PathLike, stage_counts: tables.CountTable, *,
+                           best_candidate: str, main_task: str = tables.MAIN_TASK) -> pathlib.Path:
+    """pipeline/results.json and table_1.md (CHEF Table I); returns the table's path."""
+    stage_path = pathlib.Path(stage_path)
+    content = tables.pipeline_results(stage_counts, best_candidate=best_candidate, main_task=main_task)
+    _write_json(stage_path / RESULTS_JSON, content)
+    table_path = stage_path / "table_1.md"
+    atomic_write_text(table_path, tables.table_one_markdown(stage_counts))
+    return table_path
