@@ -3,3 +3,9 @@ import os
 
 # Headless rendering by default; set MUJOCO_GL=disable to skip cameras entirely.
 os.environ.setdefault("MUJOCO_GL", "egl")
+
+from rgb_stacking_env.environment import EnvConfig, RgbStackingEnv, make  # noqa: E402
+from rgb_stacking_env.observations import observation_keys  # noqa: E402
+from rgb_stacking_env.rewards import TASK_NAMES  # noqa: E402
+
+__all__ = ["EnvConfig", "RgbStackingEnv", "TASK_NAMES", "make", "observation_keys"]

@@ -1,0 +1,73 @@
+"""Writes a video of one episode.
+
+    python -m rgb_stacking_env.render --triplet=1 --policy=scripted --out=episode.mp4
+
+Frames come from the reference's front video camera, with the three basket
+cameras in a strip below when `--with_basket_cameras`.
+"""
+from __future__ import annotations
+
+import imageio
+import numpy as np
+import tqdm
+from absl import app, flags, logging
+
+from rgb_stacking_env.cameras import Cameras, basket_cameras
+from rgb_stacking_env.environment import make
+from rgb_stacking_env.scene import CAMERA_NAMES
+from rgb_stacking_env.scripted_policy import ScriptedStackingPolicy
+
+_TRIPLET = flags.DEFINE_string("triplet", "1", "Object set: 1..5, test_random, train_random, heldout_random.")
+_POLICY = flags.DEFINE_enum("policy", "scripted", ["scripted", "random"], "Policy to run.")
+_OUT = flags.DEFINE_string("out", "episode.mp4", "Output video path (.mp4 or .gif).")
+_SEED = flags.DEFINE_integer("seed", 0, "Environment and policy seed.")
+_STEPS = flags.DEFINE_integer("steps", 400, "Episode length (control steps, 20 per second).")
+_SIZE = flags.DEFINE_integer("size", 480, "Height of the main view in pixels (a multiple of 16).")
+_WITH_BASKET = flags.DEFINE_bool("with_basket_cameras", True, "Append the three basket cameras below.")
+
+
+def render_episode(object_set: str, policy: str, seed: int, steps: int, height: int,
+                   with_basket_cameras: bool) -> tuple[list[np.ndarray], dict[str, float]]:
+    """Runs one episode; returns its frames and the final rewards."""
+    env = make(object_set=object_set, seed=seed, episode_length=steps)
+    rng = np.random.default_rng(seed)
+    scripted = ScriptedStackingPolicy()
+    spec = env.action_spec()
+    timestep = env.reset()
+    sim = env.simulation
+    tile = height * 4 // 9 // 16 * 16  # three square basket views span the frame; video codecs want 16 px blocks
+    main = Cameras(sim.model, {"main": sim.scene.main_camera}, height, 3 * tile)
+    basket = basket_cameras(sim.scene, tile) if with_basket_cameras else None
+    frames = []
+    try:
+        for _ in tqdm.trange(steps, desc="episode"):
+            frame = main.render(sim.data)["main"]
+            if basket is not None:
+                images = basket.render(sim.data)
+                frame = np.concatenate([frame, np.concatenate([images[f"{n}/pixels"] for n in CAMERA_NAMES], 1)])
+            frames.append(frame)
+            if policy == "scripted":
+                action = scripted(timestep.observation)
+            else:
+                action = rng.uniform(spec.minimum, spec.maximum).astype(np.float32)
+            timestep = env.step(action)
+            if timestep.last():
+                break
+    finally:
+        main.close()
+        if basket is not None:
+            basket.close()
+        env.close()
+    return frames, {name: float(value) for name, value in env.last_rewards.items()}
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    frames, rewards = render_episode(_TRIPLET.value, _POLICY.value, _SEED.value, _STEPS.value, _SIZE.value,
+                                     _WITH_BASKET.value)
+    imageio.mimsave(_OUT.value, frames, fps=20)
+    logging.info("wrote %d frames to %s; final rewards %s", len(frames), _OUT.value, rewards)
+
+
+if __name__ == "__main__":
+    app.run(main)
