@@ -1,0 +1,101 @@
+"""MPO learner throughput: jitted updates per second on synthetic batches.
+
+Prints one JSON object per line: the state config (batch 256, 6 tasks, 20
+action samples, 51 atoms), the same with one task, and the pixel configs (small and large ResNet, three
+64x64 cameras), on the default JAX device (CPU here, GPU when present).
+
+  .venv/bin/python benchmarks/learner_throughput.py [--configs=state,pixels_small] [--updates=50]
+"""
+import json
+import time
+from typing import Iterator
+
+from absl import app, flags
+import jax
+import numpy as np
+
+from chef import types
+from chef.agents.mpo import learning
+from chef.agents.mpo.config import MPOConfig
+from chef.networks import multitask
+
+_CONFIGS = flags.DEFINE_list("configs", ["state", "state_single_task", "pixels_small", "pixels_large"],
+                             "Which configs to run.")
+_UPDATES = flags.DEFINE_integer("updates", 50, "Timed updates for the state config.")
+_PIXEL_UPDATES = flags.DEFINE_integer("pixel_updates", 5, "Timed updates for the pixel configs.")
+_PIXEL_BATCH = flags.DEFINE_integer("pixel_batch_size", 256, "Batch size of the pixel configs.")
+
+NUM_TASKS = 6
+ACTION_DIM = 5  # RGB-Stacking: Cartesian velocity (4) + gripper (1).
+STATE_SPEC = {  # The benchmark's state observation set (shapes only).
+    "sawyer/tcp/pose": (7,), "sawyer/joints/angle": (7,), "gripper/joints/angle": (1,),
+    "wrist/force": (3,), "wrist/torque": (3,), "rgb30_red/abs_pose": (7,),
+    "rgb30_green/abs_pose": (7,), "rgb30_blue/abs_pose": (7,),
+}
+CAMERAS = ("basket_front_left/pixels", "basket_front_right/pixels", "basket_back_left/pixels")
+PROPRIO_KEYS = ("sawyer/tcp/pose", "sawyer/joints/angle", "gripper/joints/angle", "wrist/force", "wrist/torque")
+
+
+def _num_tasks(name: str) -> int:
+    return 1 if name == "state_single_task" else NUM_TASKS
+
+
+def _config(name: str) -> MPOConfig:
+    if name in ("state", "state_single_task"):
+        network = multitask.NetworkConfig(observation_keys=tuple(STATE_SPEC))
+    elif name in ("pixels_small", "pixels_large"):
+        network = multitask.NetworkConfig(observation_keys=PROPRIO_KEYS + CAMERAS, resnet=name.split("_")[1])
+    else:
+        raise ValueError(f"unknown config {name!r}; valid: state, state_single_task, pixels_small, pixels_large")
+    return MPOConfig(network=network, num_samples=20)
+
+
+def _batches(keys: tuple[str, ...], batch_size: int, num_tasks: int, seed: int = 0) -> Iterator[types.Transition]:
+    rng = np.random.default_rng(seed)
+    spec = dict(STATE_SPEC, **{camera: (64, 64, 3) for camera in CAMERAS})
+
+    def observation():
+        return {k: (rng.integers(0, 256, (batch_size, *spec[k]), np.uint8) if k.endswith("/pixels")
+                    else rng.normal(size=(batch_size, *spec[k])).astype(np.float32)) for k in keys}
+    while True:
+        yield types.Transition(observation(), rng.uniform(-1, 1, (batch_size, ACTION_DIM)).astype(np.float32),
+                               rng.uniform(0, 1, (batch_size, num_tasks)).astype(np.float32),
+                               np.full((batch_size,), 0.99 ** 5, np.float32), observation())
+
+
+def measure(name: str, batch_size: int, num_updates: int) -> dict:
+    config, num_tasks = _config(name), _num_tasks(name)
+    policy, critic = multitask.make_networks(config.network, num_tasks, ACTION_DIM)
+    # A batch already on the device: this times the update, not an input pipeline.
+    batch = jax.device_put(next(_batches(config.network.observation_keys, batch_size, num_tasks)))
+    state = learning.init_training_state(policy, critic, config, batch.observation, ACTION_DIM,
+                                         jax.random.PRNGKey(0))
+    update_step = learning.make_update_step(policy, critic, config, range(num_tasks))
+    start = time.perf_counter()
+    state, _ = update_step(state, batch)  # Compiles.
+    jax.block_until_ready(state)
+    compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(num_updates):
+        state, _ = update_step(state, batch)
+    jax.block_until_ready(state)
+    seconds = time.perf_counter() - start
+    return {"name": name, "updates_per_s": round(num_updates / seconds, 3), "batch_size": batch_size,
+            "num_tasks": num_tasks, "num_samples": config.num_samples, "num_atoms": config.network.num_atoms,
+            "torso_hidden_sizes": config.network.torso_hidden_sizes,
+            "head_hidden_sizes": config.network.head_hidden_sizes, "resnet": config.network.resnet,
+            "device": str(jax.devices()[0].device_kind), "platform": jax.default_backend(),
+            "compile_s": round(compile_s, 2), "timed_updates": num_updates}
+
+
+def main(argv):
+    del argv
+    for name in _CONFIGS.value:
+        pixels = name.startswith("pixels")
+        result = measure(name, _PIXEL_BATCH.value if pixels else 256,
+                         _PIXEL_UPDATES.value if pixels else _UPDATES.value)
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,1 @@
+"""Agents: multi-task MPO (chef.agents.mpo), behaviour cloning (chef.agents.bc)."""

@@ -1,0 +1,57 @@
+"""MPO learner configuration (defaults: public MPO / Acme values, see docs/agents.md)."""
+import dataclasses
+from typing import Sequence
+
+from chef.agents.mpo.losses import MPOHyperParams
+from chef.networks.multitask import NetworkConfig
+from chef.utils.config import require
+
+
+@dataclasses.dataclass(frozen=True)
+class MPOConfig:
+    """Multi-task distributional MPO; `tasks` selects the reward columns to train."""
+
+    network: NetworkConfig  # Required: names the observation keys.
+    tasks: tuple[str, ...] = ()  # Task names to train, a subset of the batch's; () = all.
+    # Optimisation.
+    policy_learning_rate: float = 1e-4
+    critic_learning_rate: float = 1e-4
+    dual_learning_rate: float = 1e-2
+    max_grad_norm: float = 40.0
+    target_update_period: int = 100
+    # E-step and M-step.
+    num_samples: int = 20
+    epsilon: float = 0.1
+    epsilon_mean: float = 0.0025
+    epsilon_stddev: float = 1e-6
+    epsilon_penalty: float = 0.001
+    per_dim_constraining: bool = True
+    action_penalization: bool = True
+    init_log_temperature: float = 10.0
+    init_log_alpha_mean: float = 10.0
+    init_log_alpha_stddev: float = 1000.0
+    # Categorical critic support, [0, 1 / (1 - 0.99)] for rewards in [0, 1].
+    v_min: float = 0.0
+    v_max: float = 100.0
+
+    def __post_init__(self):
+        for name in ("policy_learning_rate", "critic_learning_rate", "dual_learning_rate",
+                     "max_grad_norm", "epsilon", "epsilon_mean", "epsilon_stddev", "epsilon_penalty"):
+            require(getattr(self, name) > 0, f"{name} must be > 0, got {getattr(self, name)}")
+        require(self.target_update_period >= 1,
+                f"target_update_period must be >= 1, got {self.target_update_period}")
+        require(self.num_samples >= 1, f"num_samples must be >= 1, got {self.num_samples}")
+        require(self.v_max > self.v_min, f"need v_max > v_min, got [{self.v_min}, {self.v_max}]")
+        require(len(set(self.tasks)) == len(self.tasks), f"duplicate tasks: {self.tasks}")
+
+    def task_indices(self, task_names: Sequence[str]) -> tuple[int, ...]:
+        """Columns of the batch reward [B, len(task_names)] that this learner trains."""
+        task_names = tuple(task_names)
+        unknown = [t for t in self.tasks if t not in task_names]
+        if unknown:
+            raise ValueError(f"unknown tasks {unknown}; valid tasks: {list(task_names)}")
+        return tuple(task_names.index(t) for t in self.tasks) if self.tasks else tuple(range(len(task_names)))
+
+    def hyper_params(self) -> MPOHyperParams:
+        return MPOHyperParams(self.epsilon, self.epsilon_mean, self.epsilon_stddev, self.epsilon_penalty,
+                              self.per_dim_constraining, self.action_penalization)

@@ -1,0 +1,56 @@
+"""Selecting agent-visible observation keys and flattening them for a torso.
+
+A network is built with an explicit tuple of observation keys. Keys ending in
+'/pixels' are images ([B, H, W, 3] uint8) for the ResNet torso; every other key
+is a vector feature, flattened per example and concatenated. Keys starting
+with 'privileged/' (simulator-only state, e.g. the reward state) are refused.
+"""
+from typing import Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+
+PIXELS_SUFFIX = "/pixels"
+PRIVILEGED_PREFIX = "privileged/"
+
+
+def check_observation_keys(keys: Sequence[str]) -> tuple[str, ...]:
+    """Returns `keys` as a tuple; raises ValueError for empty, duplicate or privileged keys."""
+    keys = tuple(keys)
+    if not keys:
+        raise ValueError("observation_keys must name at least one observation")
+    privileged = [k for k in keys if k.startswith(PRIVILEGED_PREFIX)]
+    if privileged:
+        raise ValueError(f"agents may not read privileged observations: {privileged}")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate observation keys: {keys}")
+    return keys
+
+
+def split_keys(keys: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Splits keys into (vector_keys, pixel_keys), both sorted for a fixed layout."""
+    keys = check_observation_keys(keys)
+    pixel_keys = tuple(sorted(k for k in keys if k.endswith(PIXELS_SUFFIX)))
+    vector_keys = tuple(sorted(k for k in keys if not k.endswith(PIXELS_SUFFIX)))
+    return vector_keys, pixel_keys
+
+
+def _get(observation: Mapping[str, jax.Array], key: str) -> jax.Array:
+    if key not in observation:
+        raise KeyError(f"observation has no key {key!r}; it has {sorted(observation)}")
+    return jnp.asarray(observation[key])
+
+
+def flatten_vectors(observation: Mapping[str, jax.Array], keys: Sequence[str]) -> jax.Array:
+    """Concatenates the named features, each flattened after the batch axis. -> [B, F]"""
+    parts = [_get(observation, k) for k in keys]
+    return jnp.concatenate([p.reshape(p.shape[0], -1).astype(jnp.float32) for p in parts], axis=-1)
+
+
+def stack_pixels(observation: Mapping[str, jax.Array], keys: Sequence[str]) -> jax.Array:
+    """Concatenates the cameras' images along channels, scaled to [0, 1]. -> [B, H, W, 3 * C]"""
+    images = [_get(observation, k) for k in keys]
+    shapes = {im.shape[1:3] for im in images}
+    if len(shapes) != 1:
+        raise ValueError(f"all cameras must share one image size, got {dict(zip(keys, shapes))}")
+    return jnp.concatenate(images, axis=-1).astype(jnp.float32) / 255.0

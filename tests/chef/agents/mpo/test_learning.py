@@ -1,0 +1,138 @@
+import itertools
+
+import jax
+import numpy as np
+import pytest
+
+from chef import types
+from chef.agents import mpo
+from chef.agents.mpo import learning
+from chef.networks import multitask
+from chef.utils.config import ConfigError, from_config
+
+TASKS = ("t0", "t1", "t2", "t3", "t4", "t5")
+TASK_REWARDS = np.array([0.0, 2.0, 5.0, 8.0, 1.0, 3.0], np.float32)
+KEYS = ("arm/pose", "wrist/force")
+ACTION_DIM = 2
+
+
+def _batches(batch_size: int = 16, seed: int = 0, discount: float = 0.0):
+    rng = np.random.default_rng(seed)
+    while True:
+        def observation():
+            return {"arm/pose": rng.normal(size=(batch_size, 3, 2)).astype(np.float32),
+                    "wrist/force": rng.normal(size=(batch_size, 3)).astype(np.float32),
+                    "privileged/reward_state": np.zeros((batch_size, 4), np.float32)}
+        yield types.Transition(observation(), rng.uniform(-1, 1, (batch_size, ACTION_DIM)).astype(np.float32),
+                               np.tile(TASK_REWARDS, (batch_size, 1)), np.full((batch_size,), discount, np.float32),
+                               observation(), extras={"ignored": np.zeros(batch_size)})
+
+
+def _learner(tasks=(), iterator=None, **overrides) -> mpo.MPOLearner:
+    network = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
+                                      num_atoms=11)
+    config = mpo.MPOConfig(network=network, tasks=tasks, num_samples=4, v_min=0.0, v_max=10.0, **overrides)
+    num_tasks = len(tasks) or len(TASKS)
+    return mpo.MPOLearner(multitask.make_networks(network, num_tasks, ACTION_DIM), config,
+                          iterator or _batches(), jax.random.PRNGKey(0), TASKS)
+
+
+def test_critic_heads_learn_their_own_task_values_on_a_task_subset():
+    learner = _learner(tasks=("t1", "t3", "t4"), critic_learning_rate=3e-3, target_update_period=1)
+    for _ in range(250):
+        metrics = learner.step()
+    assert learner.task_names == ("t1", "t3", "t4")
+    q = [metrics[f"q_mean/{t}"] for t in ("t1", "t3", "t4")]
+    np.testing.assert_allclose(q, [2.0, 8.0, 1.0], atol=0.5)
+    assert "q_mean/t0" not in metrics and np.isfinite(list(metrics.values())).all()
+
+
+def test_single_task_learner_reports_per_task_metrics():
+    metrics = _learner(tasks=("t2",)).step()
+    for name in ("critic_loss", "kl_mean", "kl_stddev", "temperature", "q_mean"):
+        assert f"{name}/t2" in metrics
+    assert metrics["steps"] == 1
+
+
+def test_target_networks_are_copied_every_period():
+    learner = _learner(target_update_period=3)
+    leaves = lambda tree: np.concatenate([np.ravel(x) for x in jax.tree_util.tree_leaves(tree)])  # noqa: E731
+    for step in range(1, 7):
+        learner.step()
+        online, target = (leaves(v) for v in learner.get_variables(["online_policy", "policy"]))
+        assert np.array_equal(online, target) == (step % 3 == 0), step
+        assert np.array_equal(leaves(learner.state.critic_params),
+                              leaves(learner.state.target_critic_params)) == (step % 3 == 0)
+
+
+def test_checkpoint_restore_is_bit_exact(tmp_path):
+    batches = list(itertools.islice(_batches(discount=0.9), 4))
+    learner = _learner(iterator=iter(batches * 10))
+    learner.run(2)
+    mpo.save_state(tmp_path / "ckpt", learner.save())
+    learner.run(3)
+    after_first = jax.device_get(learner.save())
+
+    restored = _learner(iterator=iter(batches[2:] + batches * 10))
+    restored.restore(mpo.restore_state(tmp_path / "ckpt", restored.save()))
+    assert int(restored.state.steps) == 2
+    restored.run(3)
+    after_second = jax.device_get(restored.save())
+    for a, b in zip(jax.tree_util.tree_leaves(after_first), jax.tree_util.tree_leaves(after_second)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_get_variables_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown variables"):
+        _learner().get_variables(["value"])
+
+
+def test_config_validation_and_task_selection():
+    network = {"observation_keys": ["arm/pose"]}
+    config = from_config(mpo.MPOConfig, {"network": network, "tasks": ["t3", "t1"]})
+    assert config.task_indices(TASKS) == (3, 1)
+    assert config.network.num_atoms == 51 and config.num_samples == 20
+    with pytest.raises(ValueError, match="unknown tasks"):
+        config.task_indices(("a", "b"))
+    with pytest.raises(ConfigError, match="epsilon"):
+        from_config(mpo.MPOConfig, {"network": network, "epsilon": 0.0})
+    with pytest.raises(ConfigError, match="privileged"):
+        from_config(mpo.MPOConfig, {"network": {"observation_keys": ["privileged/reward_state"]}})
+    with pytest.raises(ConfigError, match="resnet"):
+        from_config(mpo.MPOConfig, {"network": dict(network, resnet="huge")})
+
+
+def test_mismatched_heads_are_refused():
+    network = multitask.NetworkConfig(observation_keys=KEYS)
+    config = mpo.MPOConfig(network=network, tasks=("t0", "t1"))
+    policy, critic = multitask.make_networks(network, 3, ACTION_DIM)
+    with pytest.raises(ValueError, match="task heads"):
+        learning.make_update_step(policy, critic, config, (0, 1))
+
+
+def test_pixel_learner_with_separate_torsos_updates_every_head():
+    keys = ("cam_a/pixels", "cam_b/pixels", "wrist/force")
+    rng = np.random.default_rng(0)
+
+    def observation():
+        return {"cam_a/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
+                "cam_b/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
+                "wrist/force": rng.normal(size=(4, 3)).astype(np.float32)}
+    batch = types.Transition(observation(), rng.uniform(-1, 1, (4, ACTION_DIM)).astype(np.float32),
+                             rng.uniform(0, 1, (4, 2)).astype(np.float32), np.full((4,), 0.9, np.float32),
+                             observation())
+    network = multitask.NetworkConfig(observation_keys=keys, resnet="small", torso_hidden_sizes=(8,),
+                                      head_hidden_sizes=(8,), num_atoms=5, share_policy_torso=False,
+                                      share_critic_torso=False)
+    config = mpo.MPOConfig(network=network, num_samples=2, v_max=10.0)
+    learner = mpo.MPOLearner(multitask.make_networks(network, 2, ACTION_DIM), config, iter([batch] * 3),
+                             jax.random.PRNGKey(0), ("a", "b"))
+    before = jax.device_get(learner.state.critic_params)
+    metrics = learner.step()
+    assert np.isfinite(list(metrics.values())).all()
+    torsos_before = before["params"]["torsos"]
+    torsos_after = jax.device_get(learner.state.critic_params)["params"]["torsos"]
+    kernel_before, kernel_after = (max(jax.tree_util.tree_leaves(t), key=lambda x: x.size)
+                                   for t in (torsos_before, torsos_after))
+    for task in range(2):  # Each task's own torso received a gradient step.
+        assert not np.array_equal(kernel_before[task], kernel_after[task])
