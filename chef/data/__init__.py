@@ -1,0 +1,1 @@
+"""RLDS episode datasets: writer, n-step transition reader, mixing, filters, relabelling."""

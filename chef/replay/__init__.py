@@ -1,0 +1,1 @@
+"""Reverb replay: tables, server, n-step adder, sampling iterator, parameter publishing."""
