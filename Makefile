@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.lock setup.py scripts/install.sh
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) launch/demo.py $(ARGS)
+	$(PY) launch/pipeline.py --config=experiments/pipeline.py:demo --run_name=demo $(ARGS)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest tests $(ARGS)

@@ -24,7 +24,7 @@ setuptools.setup(
     version="0.1.0",
     description=__doc__.splitlines()[0],
     python_requires=">=3.11,<3.12",
-    packages=setuptools.find_packages(include=["chef", "chef.*", "rgb_stacking_env", "rgb_stacking_env.*"]),
+    packages=setuptools.find_packages(include=["chef", "chef.*", "rgb_stacking_env", "rgb_stacking_env.*", "experiments"]),
     package_data={"rgb_stacking_env": ["assets/**/*"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,

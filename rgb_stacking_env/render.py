@@ -7,13 +7,16 @@ cameras in a strip below when `--with_basket_cameras`.
 """
 from __future__ import annotations
 
+import os
+from typing import Callable, Mapping
+
 import imageio
 import numpy as np
 import tqdm
 from absl import app, flags, logging
 
 from rgb_stacking_env.cameras import Cameras, basket_cameras
-from rgb_stacking_env.environment import make
+from rgb_stacking_env.environment import RgbStackingEnv, make
 from rgb_stacking_env.scene import CAMERA_NAMES
 from rgb_stacking_env.scripted_policy import ScriptedStackingPolicy
 
@@ -26,13 +29,9 @@ _SIZE = flags.DEFINE_integer("size", 480, "Height of the main view in pixels (a 
 _WITH_BASKET = flags.DEFINE_bool("with_basket_cameras", True, "Append the three basket cameras below.")
 
 
-def render_episode(object_set: str, policy: str, seed: int, steps: int, height: int,
-                   with_basket_cameras: bool) -> tuple[list[np.ndarray], dict[str, float]]:
-    """Runs one episode; returns its frames and the final rewards."""
-    env = make(object_set=object_set, seed=seed, episode_length=steps)
-    rng = np.random.default_rng(seed)
-    scripted = ScriptedStackingPolicy()
-    spec = env.action_spec()
+def record_episode(env: RgbStackingEnv, policy: Callable[[Mapping[str, np.ndarray]], np.ndarray],
+                   height: int, with_basket_cameras: bool) -> tuple[list[np.ndarray], dict[str, float]]:
+    """Runs one episode of `policy` (observation -> action) in `env`; returns frames and final rewards."""
     timestep = env.reset()
     sim = env.simulation
     tile = height * 4 // 9 // 16 * 16  # three square basket views span the frame; video codecs want 16 px blocks
@@ -40,32 +39,47 @@ def render_episode(object_set: str, policy: str, seed: int, steps: int, height: 
     basket = basket_cameras(sim.scene, tile) if with_basket_cameras else None
     frames = []
     try:
-        for _ in tqdm.trange(steps, desc="episode"):
+        for _ in tqdm.trange(env.config.episode_length, desc="episode"):
             frame = main.render(sim.data)["main"]
             if basket is not None:
                 images = basket.render(sim.data)
                 frame = np.concatenate([frame, np.concatenate([images[f"{n}/pixels"] for n in CAMERA_NAMES], 1)])
             frames.append(frame)
-            if policy == "scripted":
-                action = scripted(timestep.observation)
-            else:
-                action = rng.uniform(spec.minimum, spec.maximum).astype(np.float32)
-            timestep = env.step(action)
+            timestep = env.step(policy(timestep.observation))
             if timestep.last():
                 break
     finally:
         main.close()
         if basket is not None:
             basket.close()
-        env.close()
     return frames, {name: float(value) for name, value in env.last_rewards.items()}
+
+
+def render_episode(object_set: str, policy: str, seed: int, steps: int, height: int,
+                   with_basket_cameras: bool) -> tuple[list[np.ndarray], dict[str, float]]:
+    """Runs one episode of the scripted or a random policy; returns its frames and the final rewards."""
+    env = make(object_set=object_set, seed=seed, episode_length=steps)
+    rng = np.random.default_rng(seed)
+    spec = env.action_spec()
+    scripted = ScriptedStackingPolicy()
+    random_policy = lambda _: rng.uniform(spec.minimum, spec.maximum).astype(np.float32)
+    try:
+        return record_episode(env, scripted if policy == "scripted" else random_policy, height, with_basket_cameras)
+    finally:
+        env.close()
+
+
+def write_video(path: str, frames: list[np.ndarray], fps: int = 20) -> None:
+    """Writes frames as .mp4 (or .gif), creating the parent directory."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    imageio.mimsave(path, frames, fps=fps)
 
 
 def main(argv: list[str]) -> None:
     del argv
     frames, rewards = render_episode(_TRIPLET.value, _POLICY.value, _SEED.value, _STEPS.value, _SIZE.value,
                                      _WITH_BASKET.value)
-    imageio.mimsave(_OUT.value, frames, fps=20)
+    write_video(_OUT.value, frames)
     logging.info("wrote %d frames to %s; final rewards %s", len(frames), _OUT.value, rewards)
 
 

@@ -3,14 +3,15 @@
 Offline multi-task MPO on the COLLECT data, crossing three axes:
 - network: small ResNet {16, 32, 32} / embedding 32 (as in COLLECT) vs large
   ResNet {64, 128, 128, 64} / embedding 256;
-- observations: with vs without haptics (wrist force-torque, joint torques);
+- observations: with vs without haptics (wrist force and torque);
 - tasks: multi-task (all six sub-tasks, shared critic torso) vs single-task
   (stack_leave only);
 plus the baselines behaviour cloning, filtered BC (successful episodes only)
 and filtered RL (MPO on successful episodes only), each with the large
 network, haptics and all tasks.
 
-Usage: `launch/sweep.py --sweep=sweeps/chef_offline.py`. All config keys and
+For pixel runs (`--config=experiments/sweep.py:vision --sweep=sweeps/chef_offline.py`);
+sweeps/chef_offline_state.py is the same sweep for state-based runs on CPU. All config keys and
 values live in the block below, so aligning them with the stage config
 (experiments/sweep.py) is a one-place edit.
 """
@@ -18,13 +19,13 @@ from chef.sweeps import product, to_sweep
 from rgb_stacking_env.rewards import TASK_NAMES
 
 # ---- Config keys and values (align with experiments/sweep.py here) --------
-NETWORK_KEY = "network.torso"
-OBSERVATION_KEY = "observation_set"
-TASKS_KEY = "learner.tasks"
+NETWORK_KEY = "network.resnet"
+OBSERVATION_KEY = "haptics"
+TASKS_KEY = "mpo.tasks"
 AGENT_KEY = "agent"
 
 SMALL_NETWORK, LARGE_NETWORK = "small", "large"
-WITH_HAPTICS, WITHOUT_HAPTICS = "vision", "vision_no_haptics"
+WITH_HAPTICS, WITHOUT_HAPTICS = True, False
 MAIN_TASK = "stack_leave"
 MPO, BASELINES = "mpo", ("bc", "filtered_bc", "filtered_mpo")
 # ----------------------------------------------------------------------------

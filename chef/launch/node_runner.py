@@ -15,6 +15,8 @@ def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.use_absl_handler()
     logging.set_verbosity(logging.INFO)
+    # Orbax logs every checkpoint step at INFO; keep node logs readable.
+    logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
     logging.info("node %s starting (pid %d)", name, os.getpid())
     try:
         fn(**kwargs)

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from chef.results.run_reader import Stage
 
-LEARNER_SCALARS = ("critic_loss", "policy_loss", "kl_mean", "temperature")
+LEARNER_SCALARS = ("critic_loss", "policy_loss", "kl_mean", "temperature", "nll")
 PER_TASK_METRICS = {  # source kind -> per-task metrics plotted for it
     "learner": ("q_mean",),
     "actors": ("success", "episode_return"),
@@ -104,12 +104,19 @@ def plot_success_bars(rates: pd.DataFrame, path: str | os.PathLike, *, title: st
     return _save(figure, path)
 
 
+def with_task_means(frame: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """Adds a '<metric>' column (mean over tasks) for each metric logged only as '<metric>/<task>'."""
+    means = {m: frame[list(task_columns(frame, m).values())].mean(axis=1) for m in metrics
+             if m not in frame.columns and task_columns(frame, m)}
+    return frame.assign(**means) if means else frame
+
+
 def plot_stage(stage: Stage, out_dir: str | os.PathLike, *, smooth: int = 10) -> list[pathlib.Path]:
     """Every curve the stage's metrics allow, as <out_dir>/<stage>_<what>.png."""
     out_dir = pathlib.Path(out_dir)
     sources: dict[str, pd.DataFrame] = {}
     if "learner" in stage.metrics:
-        sources["learner"] = stage.metrics["learner"]
+        sources["learner"] = with_task_means(stage.metrics["learner"], LEARNER_SCALARS)
     if stage.actor_sources:
         sources["actors"] = stage.actors()
     if "evaluator" in stage.metrics:
@@ -125,7 +132,7 @@ def plot_stage(stage: Stage, out_dir: str | os.PathLike, *, smooth: int = 10) ->
                 paths.append(plot_task_curves(frame, metric, out_dir / f"{stage.name}_{kind}_{metric}.png",
                                               title=f"{stage.name}: {kind} {metric}", smooth=window))
     if stage.candidates:
-        frames = {name: candidate.metrics["learner"]
+        frames = {name: with_task_means(candidate.metrics["learner"], LEARNER_SCALARS)
                   for name, candidate in stage.candidates.items() if "learner" in candidate.metrics}
         for key in LEARNER_SCALARS:
             if any(key in f.columns for f in frames.values()):

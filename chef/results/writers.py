@@ -9,7 +9,9 @@ import os
 import pathlib
 from typing import Any, Mapping
 
-from chef.results import tables
+import pandas as pd
+
+from chef.results import markdown, tables
 from chef.utils.run_dir import atomic_write_text
 
 RESULTS_JSON = "results.json"
@@ -47,3 +49,33 @@ def write_pipeline_results(stage_path: str | os.PathLike, stage_counts: tables.C
     table_path = stage_path / "table_1.md"
     atomic_write_text(table_path, tables.table_one_markdown(stage_counts))
     return table_path
+
+
+def write_evaluation_results(stage_path: str | os.PathLike, row: str, counts: Mapping[str, tables.SuccessCount], *,
+                             main_task: str = tables.MAIN_TASK, extra: Mapping[str, Any] | None = None) -> pathlib.Path:
+    """results.json and results.md of a stage whose policy was evaluated per triplet (COLLECT,
+    FINE-TUNE): {"main_task", "success": {triplet: {successes, episodes}}, **extra}."""
+    stage_path = pathlib.Path(stage_path)
+    table = {row: dict(counts)}
+    content = {"main_task": main_task, "success": tables.dump_count_table(table)[row], **(extra or {})}
+    _write_json(stage_path / RESULTS_JSON, content)
+    atomic_write_text(stage_path / "results.md",
+                      f"{main_task} success ({row})\n\n" + markdown.to_markdown(tables.formatted_frame(table)) + "\n")
+    return stage_path / RESULTS_JSON
+
+
+def write_sweep_markdown(stage_path: str | os.PathLike,
+                         candidates: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]],
+                         metric_prefixes: tuple[str, ...] = ("critic_loss", "nll")) -> pathlib.Path:
+    """sweep/results.md: one row per candidate, its overrides and mean final losses (or why it failed)."""
+    rows = {}
+    for name, (overrides, final) in candidates.items():
+        row = {"overrides": ", ".join(f"{k}={v}" for k, v in overrides.items())}
+        for prefix in metric_prefixes:
+            values = [v for k, v in final.items() if k.split("/")[0] == prefix and isinstance(v, (int, float))]
+            row[prefix] = sum(values) / len(values) if values else None
+        row["status"] = "failed: " + final["failed"] if "failed" in final else "trained"
+        rows[name] = row
+    path = pathlib.Path(stage_path) / "results.md"
+    atomic_write_text(path, markdown.to_markdown(pd.DataFrame.from_dict(rows, orient="index")) + "\n")
+    return path

@@ -12,7 +12,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _base_config() -> ml_collections.ConfigDict:
-    """A stand-in for the sweep stage config with the keys sweeps touch."""
+    """A small config with the shapes of keys sweeps touch (the real ones are tested below)."""
     return ml_collections.ConfigDict({
         "agent": "mpo",
         "observation_set": "vision",
@@ -126,15 +126,25 @@ def test_load_sweep_needs_get_sweep(tmp_path):
         sweeps.load_sweep(tmp_path / "missing.py")
 
 
-def test_shipped_chef_offline_sweep_covers_the_paper_axes():
-    candidates = sweeps.load_sweep(REPO / "sweeps" / "chef_offline.py", _base_config())
+@pytest.mark.parametrize("sweep_file, variant, network_key, large", [
+    ("chef_offline.py", "vision", "network.resnet", "large"),
+    ("chef_offline_state.py", "state", "network.torso_hidden_sizes", (512, 512, 256)),
+])
+def test_shipped_chef_sweeps_cover_the_paper_axes(sweep_file, variant, network_key, large):
+    from chef.stages import components
+    from experiments import sweep as sweep_config
+
+    base = sweep_config.get_config(variant)
+    candidates = sweeps.load_sweep(REPO / "sweeps" / sweep_file, base)  # Every key exists in the config.
     by_name = {c.name: dict(c.overrides) for c in candidates}
     assert len(candidates) == 11
     assert by_name["mpo_large_haptics_multitask"] == {
-        "agent": "mpo", "network.torso": "large", "observation_set": "vision",
-        "learner.tasks": tuple(TASK_NAMES)}
-    assert by_name["mpo_small_nohaptics_singletask"] == {
-        "agent": "mpo", "network.torso": "small", "observation_set": "vision_no_haptics",
-        "learner.tasks": ("stack_leave",)}
+        "agent": "mpo", network_key: large, "haptics": True, "mpo.tasks": tuple(TASK_NAMES)}
+    assert by_name["mpo_small_nohaptics_singletask"]["mpo.tasks"] == ("stack_leave",)
+    assert by_name["mpo_small_nohaptics_singletask"]["haptics"] is False
     assert {n for n in by_name if not n.startswith("mpo_")} == {"bc", "filtered_bc", "filtered_mpo"}
-    assert by_name["filtered_mpo"]["network.torso"] == "large"
+    assert by_name["filtered_mpo"][network_key] == large
+    for candidate in candidates:  # Every candidate builds a valid learner config.
+        config = sweeps.apply_overrides(base, candidate.overrides)
+        components.validate(config)
+        assert ("wrist/force" in components.observation_keys(config)) == config.haptics

@@ -1,0 +1,1 @@
+"""CHEF stages (collect, sweep, execute, fine-tune) and the processes they run."""

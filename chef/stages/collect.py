@@ -1,0 +1,61 @@
+"""COLLECT: online multi-task RL with a replay server, a learner, N actors and an evaluator.
+
+Outputs in the stage directory: datasets/actor_<i>/, datasets/evaluator/ and
+datasets/final_evaluation/ (RLDS, every episode), checkpoints/step_<n>/ (orbax), policy/ (the
+final policy), metrics/{learner,actor_<i>,evaluator}.jsonl, results.json / results.md (the
+final policy's main-task success per triplet).
+A killed run continues with `--resume`: the learner restores its newest checkpoint, actors
+append to their datasets (replay contents are not restored).
+"""
+from typing import Callable
+
+import ml_collections
+
+from chef.launch import program as program_lib
+from chef.results import writers
+from chef.stages import checkpoints, components, evaluation, online
+from chef.utils import run_dir
+
+
+def build_program(config: ml_collections.ConfigDict, stage: run_dir.StageDir) -> program_lib.Program:
+    components.validate(config, online=True)
+    plain = config.to_dict()
+    replay = program_lib.Address("replay")
+    metrics_dir = str(stage.subdir("metrics"))
+    program = program_lib.Program()
+    program.add(program_lib.Node("replay", online.run_replay, dict(config=plain), role="service"))
+    program.add(program_lib.Node("learner", online.run_learner, role="main", kwargs=dict(
+        config=plain, replay_address=replay, checkpoint_dir=str(stage.subdir("checkpoints")),
+        metrics_dir=metrics_dir, policy_dir=str(stage.path / "policy"))))
+    for i in range(config.actors.num_actors):
+        program.add(program_lib.Node(f"actor_{i}", online.run_actor, max_restarts=config.actors.max_restarts,
+                                     kwargs=dict(config=plain, actor_id=i, replay_address=replay,
+                                                 dataset_dir=str(stage.subdir(f"datasets/actor_{i}")),
+                                                 metrics_dir=metrics_dir)))
+    if config.evaluator.enabled:
+        program.add(program_lib.Node("evaluator", online.run_actor, max_restarts=config.actors.max_restarts,
+                                     kwargs=dict(config=plain, actor_id=10_000, replay_address=replay,
+                                                 dataset_dir=str(stage.subdir("datasets/evaluator")),
+                                                 metrics_dir=metrics_dir, evaluation=True,
+                                                 pause_s=config.evaluator.period_s)))
+    return program
+
+
+def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir,
+        launch: Callable[[program_lib.Program], dict]) -> dict:
+    """Runs the stage with `launch` (local or Ray), evaluates the final policy per triplet
+    (results.json / results.md) and marks the stage done."""
+    stage.write_config(config)
+    restarts = launch(build_program(config, stage))
+    _, checkpoint = checkpoints.latest(stage.path / "checkpoints")
+    params = evaluation.load_policy_params(config, stage.path / "policy")
+    counts = evaluation.evaluate(config, params, config.evaluation.episodes_per_triplet,
+                                 triplets=config.evaluation.triplets,
+                                 dataset_dir=str(stage.subdir("datasets/final_evaluation")), stage="collect",
+                                 checkpoint=str(stage.path / "policy"), seed=config.seed,
+                                 progress_label="evaluate COLLECT policy")
+    writers.write_evaluation_results(stage.path, "COLLECT", counts, main_task=config.scheduler.main_task,
+                                     extra={"checkpoint": str(checkpoint), "restarts": restarts})
+    summary = {"checkpoint": str(checkpoint), "restarts": restarts, "success": {t: c.rate for t, c in counts.items()}}
+    stage.mark_done(summary)
+    return summary

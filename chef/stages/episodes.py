@@ -1,0 +1,62 @@
+"""Running one episode: a policy whose task head follows a schedule, observed by adders/writers."""
+import dataclasses
+from typing import Protocol, Sequence
+
+import dm_env
+import numpy as np
+
+from chef.agents.mpo.actor import MPOActor
+from chef.stages import components
+
+
+class Observer(Protocol):
+    def add_first(self, timestep: dm_env.TimeStep) -> None: ...
+    def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None: ...
+
+
+class SelectKeys:
+    """Forwards timesteps to `observer` with only `keys` of the observation (e.g. to replay)."""
+
+    def __init__(self, observer: Observer, keys: Sequence[str]):
+        self._observer = observer
+        self._keys = tuple(keys)
+
+    def _select(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
+        return timestep._replace(observation={k: timestep.observation[k] for k in self._keys})
+
+    def add_first(self, timestep: dm_env.TimeStep) -> None:
+        self._observer.add_first(self._select(timestep))
+
+    def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
+        self._observer.add(action, self._select(next_timestep))
+
+
+@dataclasses.dataclass(frozen=True)
+class EpisodeResult:
+    returns: np.ndarray  # [T] undiscounted return per task
+    final_reward: np.ndarray  # [T] reward of the last step
+    length: int
+    rewards: np.ndarray  # [L, T]
+
+    @property
+    def success(self) -> tuple[bool, ...]:
+        return components.episode_success(self.final_reward)
+
+
+def run_episode(env: dm_env.Environment, actor: MPOActor, head_schedule: Sequence[int], segment_length: int,
+                observers: Sequence[Observer] = ()) -> EpisodeResult:
+    """Acts for one episode; segment h (steps [h * segment_length, ...)) uses head head_schedule[h]."""
+    timestep = env.reset()
+    for observer in observers:
+        observer.add_first(timestep)
+    rewards = []
+    while not timestep.last():
+        segment = min(len(rewards) // segment_length, len(head_schedule) - 1)
+        actor.set_task(head_schedule[segment])
+        action = actor.select_action(timestep.observation)
+        timestep = env.step(action)
+        for observer in observers:
+            observer.add(action, timestep)
+        rewards.append(np.asarray(timestep.reward, dtype=np.float32))
+    rewards = np.stack(rewards)  # [L, T]
+    return EpisodeResult(returns=rewards.sum(0), final_reward=rewards[-1], length=len(rewards), rewards=rewards)

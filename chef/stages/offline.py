@@ -1,0 +1,111 @@
+"""Offline training of one agent on RLDS datasets: the work of SWEEP candidates and FINE-TUNE.
+
+Agents (`config.agent`): 'mpo' (multi-task offline RL; single-task when `mpo.tasks` names one
+task), 'filtered_mpo' (offline RL on the main task's successful episodes only), 'bc' and
+'filtered_bc' (behaviour cloning on all / successful episodes). Outputs in `out_dir`:
+checkpoints/step_<n>/ (full learner state), policy/ (the policy parameters actors run),
+metrics/learner.jsonl.
+"""
+import pathlib
+from typing import Any, Iterator, Sequence
+
+import jax
+import ml_collections
+import numpy as np
+from tqdm import tqdm
+
+import rgb_stacking_env
+from chef import types
+from chef.agents.bc import config as bc_config_lib
+from chef.agents.bc import learning as bc_learning
+from chef.agents.mpo import learning as mpo_learning
+from chef.data import filters, mixing, rlds_reader
+from chef.stages import checkpoints, components
+from chef.utils import config as config_lib
+from chef.utils import metrics as metrics_lib
+
+AGENTS = ("mpo", "filtered_mpo", "bc", "filtered_bc")
+Sources = Sequence[Sequence[str]]  # Groups of dataset directories, mixed by `proportions`.
+
+
+class NoDataError(ValueError):
+    """The datasets hold no episode the agent can train on (e.g. no success for a filtered agent)."""
+
+
+def _check_agent(config: ml_collections.ConfigDict) -> str:
+    if config.agent not in AGENTS:
+        raise config_lib.ConfigError(f"config.agent {config.agent!r} is not one of {AGENTS}")
+    return config.agent
+
+
+def count_successes(directories: Sequence[str], task: str) -> int:
+    index = rgb_stacking_env.TASK_NAMES.index(task)
+    total = 0
+    for directory in directories:
+        successes = rlds_reader.episode_dataset(directory).map(lambda episode: episode["success"][index])
+        total += int(sum(successes.as_numpy_iterator()))
+    return total
+
+
+def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float],
+                  seed: int) -> Iterator[types.Transition]:
+    """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`."""
+    main_task = config.scheduler.main_task
+    episode_filter = None
+    if _check_agent(config).startswith("filtered"):
+        if count_successes([d for group in sources for d in group], main_task) == 0:
+            raise NoDataError(f"{config.agent}: no successful '{main_task}' episode in {list(sources)}")
+        episode_filter = filters.by_success(main_task, rgb_stacking_env.TASK_NAMES)
+    options = rlds_reader.TransitionOptions(
+        n_step=config.adder.n_step, discount=config.adder.discount,
+        observation_keys=components.observation_keys(config), episode_filter=episode_filter)
+    return mixing.mixed_transition_iterator([list(group) for group in sources], proportions,
+                                            config.learner.batch_size, options, seed=seed)
+
+
+def make_learner(config: ml_collections.ConfigDict, iterator: Iterator[types.Transition], seed: int):
+    policy, critic = components.make_networks(config)
+    key = jax.random.PRNGKey(seed)
+    if _check_agent(config).endswith("mpo"):
+        return mpo_learning.MPOLearner((policy, critic), components.mpo_config(config), iterator, key,
+                                       rgb_stacking_env.TASK_NAMES)
+    bc_config = config_lib.from_config(bc_config_lib.BCConfig, dict(
+        network=components.network_config(config), tasks=tuple(config.mpo.tasks),
+        learning_rate=config.mpo.policy_learning_rate), where="config(bc)")
+    return bc_learning.BCLearner(policy, bc_config, iterator, key, rgb_stacking_env.TASK_NAMES)
+
+
+def policy_params(learner: Any) -> types.Params:
+    return learner.get_variables(["policy"])[0]
+
+
+def train(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float], out_dir: str,
+          init_checkpoint: str | None = None, seed: int | None = None, progress: bool = True) -> dict[str, float]:
+    """Trains for `config.learner.num_steps` updates (resuming from out_dir's newest checkpoint,
+    else starting from `init_checkpoint`); returns the last metrics."""
+    out = pathlib.Path(out_dir)
+    seed = config.seed if seed is None else seed
+    learner = make_learner(config, make_iterator(config, sources, proportions, seed), seed)
+    first_step = 0
+    resume = checkpoints.latest(out / "checkpoints")
+    if resume is not None:
+        first_step, path = resume
+        learner.restore(checkpoints.restore(path, learner.save()))
+    elif init_checkpoint:
+        learner.restore(checkpoints.restore(init_checkpoint, learner.save()))
+    writer = metrics_lib.MetricsWriter(out / "metrics", "learner")
+    metrics: dict[str, float] = {}
+    period = config.learner
+    for step in tqdm(range(first_step + 1, period.num_steps + 1), initial=first_step, total=period.num_steps,
+                     desc=f"train {config.agent}", disable=not progress, mininterval=5.0):
+        metrics = learner.step()
+        bad = sorted(k for k, v in metrics.items() if not np.isfinite(v))
+        if bad:
+            raise FloatingPointError(f"non-finite {bad} at update {step} of {config.agent}")
+        if step % period.log_period == 0 or step == period.num_steps:
+            writer.write(step, metrics)
+        if step % period.checkpoint_period == 0 or step == period.num_steps:
+            checkpoints.save(out / "checkpoints", step, learner.save())
+    checkpoints.save_params(out / "policy", policy_params(learner))
+    writer.close()
+    return metrics

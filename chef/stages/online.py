@@ -1,0 +1,138 @@
+"""The processes of online multi-task RL (COLLECT): replay server, learner, actors, evaluator.
+
+Each `run_*` function is a node of a `chef.launch.program.Program`: it receives the stage
+config as a plain dict plus addresses and directories, and talks to the others only through
+Reverb (transitions and published policy parameters).
+"""
+import time
+from typing import Any, Mapping
+
+import jax
+import numpy as np
+import reverb
+from absl import logging
+
+import rgb_stacking_env
+from chef import scheduler as scheduler_lib
+from chef.agents.mpo import learning as mpo_learning
+from chef.agents.mpo.actor import MPOActor
+from chef.data import rlds_writer
+from chef.replay import adders, dataset as replay_dataset, server as server_lib, tables, variables
+from chef.stages import checkpoints, components, episodes
+from chef.utils import metrics as metrics_lib
+
+Config = Mapping[str, Any]
+
+
+def run_replay(config: Config, port: int) -> None:
+    """Serves the replay table (typed with the transition signature) and the variables table."""
+    config = components.as_config_dict(config)
+    signature = tables.transition_signature(components.observation_spec(config),
+                                            rgb_stacking_env.environment.ACTION_MAX, len(rgb_stacking_env.TASK_NAMES))
+    server = server_lib.start_server(components.replay_config(config), port=port, signature=signature)
+    server.server.wait()
+
+
+def _init_state(config, policy, critic, mpo_config) -> mpo_learning.TrainingState:
+    action_dim = rgb_stacking_env.environment.ACTION_MAX.shape[0]
+    return mpo_learning.init_training_state(policy, critic, mpo_config, components.example_batch(config), action_dim,
+                                            jax.random.PRNGKey(config.seed))
+
+
+def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metrics_dir: str, policy_dir: str) -> None:
+    """Trains MPO on replay samples, publishes the policy, checkpoints, stops after num_steps and
+    saves the final (target) policy parameters to `policy_dir`."""
+    config = components.as_config_dict(config)
+    mpo_config = components.mpo_config(config)
+    policy, critic = components.make_networks(config)
+    client = reverb.Client(replay_address)
+    publisher = variables.VariablePublisher(client, components.replay_config(config).variables_table)
+    state = _init_state(config, policy, critic, mpo_config)
+    checkpoint = checkpoints.latest(checkpoint_dir)
+    if checkpoint is not None:
+        state = checkpoints.restore(checkpoint[1], state)
+        logging.info("learner resumed from %s", checkpoint[1])
+    # Actors wait for parameters: publish before the first (blocking) sample.
+    publisher.publish({"policy": state.target_policy_params}, version=int(state.steps))
+    iterator = replay_dataset.make_replay_iterator(replay_address, components.replay_config(config).replay_table,
+                                                   config.learner.batch_size)
+    learner = mpo_learning.MPOLearner((policy, critic), mpo_config, iterator, jax.random.PRNGKey(config.seed),
+                                      rgb_stacking_env.TASK_NAMES)
+    learner.restore(state)
+    writer = metrics_lib.MetricsWriter(metrics_dir, "learner")
+    period = config.learner
+    steps = int(state.steps)
+    while steps < period.num_steps:
+        metrics = learner.step()
+        steps = metrics["steps"]
+        if not all(np.isfinite(v) for v in metrics.values()):
+            raise FloatingPointError(f"non-finite learner metrics at step {steps}: "
+                                     f"{sorted(k for k, v in metrics.items() if not np.isfinite(v))}")
+        if steps % period.publish_period == 0:
+            publisher.publish({"policy": learner.get_variables(["policy"])[0]}, version=steps)
+        if steps % period.log_period == 0:
+            writer.write(steps, metrics)
+        if steps % period.checkpoint_period == 0 or steps == period.num_steps:
+            checkpoints.save(checkpoint_dir, steps, learner.save())
+    final_policy = learner.get_variables(["policy"])[0]
+    checkpoints.save_params(policy_dir, final_policy)
+    publisher.publish({"policy": final_policy}, version=steps)
+    writer.close()
+
+
+def _episode_seed(config, actor_id: int, episode_index: int) -> int:
+    return int(np.random.SeedSequence([config.seed, actor_id, episode_index]).generate_state(1)[0])
+
+
+def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: str, metrics_dir: str,
+              stage: str = "collect", evaluation: bool = False, max_episodes: int | None = None,
+              pause_s: float = 0.0) -> None:
+    """Collects episodes forever (or `max_episodes`): SAC-X schedule, n-step adder, RLDS writer.
+
+    With `evaluation`, acts with the policy mean on the main task only, feeds no replay and
+    pauses `pause_s` after each episode.
+    A restarted actor appends to its dataset and continues its seed sequence.
+    """
+    config = components.as_config_dict(config)
+    heads = components.head_names(config)
+    scheduler_config = components.scheduler_config(config)
+    if evaluation:
+        scheduler_config = scheduler_lib.SchedulerConfig(
+            kind="fixed", tasks=scheduler_config.tasks, fixed_task=scheduler_config.main_task,
+            main_task=scheduler_config.main_task, num_segments=1, episode_length=config.env.episode_length)
+    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES)
+    first_episode = writer.num_episodes
+    scheduler = scheduler_lib.Scheduler(scheduler_config, seed=_episode_seed(config, actor_id, first_episode))
+    env = components.make_env(config, seed=_episode_seed(config, actor_id, first_episode))
+    policy, _ = components.make_networks(config)
+    variable_client = variables.VariableClient(replay_address, components.replay_config(config).variables_table)
+    actor = MPOActor(policy, variable_client, task=0, evaluation=evaluation,
+                     seed=_episode_seed(config, actor_id, first_episode))
+    observers: list[episodes.Observer] = [writer]
+    if not evaluation:
+        adder = adders.NStepTransitionAdder(reverb.Client(replay_address), components.replay_config(config).data_tables,
+                                            config.adder.n_step, config.adder.discount)
+        observers.append(episodes.SelectKeys(adder, components.network_config(config).observation_keys))
+    metrics = metrics_lib.MetricsWriter(metrics_dir, "evaluator" if evaluation else f"actor_{actor_id}")
+    main_index = rgb_stacking_env.TASK_NAMES.index(scheduler_config.main_task)
+    episode = first_episode
+    while max_episodes is None or episode < first_episode + max_episodes:
+        schedule = scheduler.sample_schedule()
+        names = scheduler.task_names(schedule)
+        result = episodes.run_episode(env, actor, [heads.index(t) for t in names],
+                                      scheduler_config.segment_length, observers)
+        scheduler.update(schedule, result.rewards[:, main_index])
+        writer.end_episode(rlds_writer.EpisodeMetadata(
+            stage=stage, success=result.success, policy_version=variable_client.version, task_sequence=names,
+            triplet=components.triplet_label(env.simulation.scene.triplet),
+            seed=_episode_seed(config, actor_id, episode)))
+        row = {"episode": episode, "policy_version": variable_client.version, "length": result.length}
+        row.update({f"episode_return/{t}": float(r) for t, r in zip(rgb_stacking_env.TASK_NAMES, result.returns)})
+        row.update({f"success/{t}": float(s) for t, s in zip(rgb_stacking_env.TASK_NAMES, result.success)})
+        metrics.write(episode, row)
+        episode += 1
+        actor.update()  # The newest parameters after every episode.
+        time.sleep(pause_s)
+    metrics.close()
+    writer.close()
+    env.close()

@@ -1,0 +1,73 @@
+"""COLLECT: online multi-task RL (SAC-X scheduler + distributional MPO), every episode to RLDS.
+
+Variants: 'state' (default; object poses as inputs, practical on CPU), 'vision' (CHEF's agent
+inputs: proprio + haptics + three 64x64 cameras, small ResNet; meant for a GPU learner), 'demo'
+(the README's pipeline: minutes on 2 CPU cores) and 'tiny' (smoke runs for tests).
+Usage: python launch/collect.py --config=experiments/collect.py:state --config.learner.num_steps=5000
+"""
+import ml_collections
+
+from rgb_stacking_env.rewards import TASK_NAMES
+
+VARIANTS = ("state", "vision", "demo", "tiny")
+
+
+def get_config(variant: str = "state") -> ml_collections.ConfigDict:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; valid: {VARIANTS}")
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.env = dict(object_set="test_random", observation_set="state", camera_size=64,
+                 episode_length=400, force_termination_threshold=ml_collections.FieldReference(None, field_type=float))
+    c.haptics = True  # Wrist force/torque among the agent's inputs.
+    c.scheduler = dict(kind="sac_q", tasks=TASK_NAMES, main_task="stack_leave", num_segments=3,
+                       temperature=1.0, epsilon=0.2, learning_rate=0.1)
+    c.network = dict(resnet=ml_collections.FieldReference(None, field_type=str), torso_hidden_sizes=(256, 256),
+                     head_hidden_sizes=(128,), share_policy_torso=True, share_critic_torso=True, num_atoms=51)
+    # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
+    c.mpo = dict(tasks=(), policy_learning_rate=1e-4, critic_learning_rate=1e-4, num_samples=20,
+                 target_update_period=100, v_min=0.0, v_max=100.0)
+    c.adder = dict(n_step=5, discount=0.99)
+    c.replay = dict(max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
+    c.learner = dict(batch_size=256, num_steps=200_000, publish_period=100, checkpoint_period=2_000,
+                     log_period=100)
+    c.actors = dict(num_actors=2, max_restarts=3)
+    c.evaluator = dict(enabled=True, period_s=300.0)  # Main-task episodes during training.
+    # Final evaluation of a stage's policy (COLLECT, each EXECUTE candidate, FINE-TUNE).
+    c.evaluation = dict(episodes_per_triplet=20, triplets=("1", "2", "3", "4", "5"))
+    if variant == "vision":
+        c.env.observation_set = "vision"
+        c.network.resnet = "small"
+        c.learner.batch_size = 64
+    if variant == "demo":
+        c.env.episode_length = 200
+        c.network.torso_hidden_sizes = (128, 128)
+        c.network.head_hidden_sizes = (64,)
+        c.mpo.num_samples = 10
+        c.replay.min_size = 1_000
+        c.replay.samples_per_insert = 8.0
+        c.learner.batch_size = 128
+        c.learner.num_steps = 2_000
+        c.learner.publish_period = 50
+        c.learner.checkpoint_period = 500
+        c.learner.log_period = 50
+        c.evaluator.period_s = 60.0
+        c.evaluation.episodes_per_triplet = 2
+    if variant == "tiny":
+        c.env.object_set = "4"
+        c.env.episode_length = 40
+        c.network.torso_hidden_sizes = (32,)
+        c.network.head_hidden_sizes = (32,)
+        c.network.num_atoms = 11
+        c.mpo.num_samples = 4
+        c.replay.min_size = 50
+        c.replay.samples_per_insert = 4.0
+        c.learner.batch_size = 16
+        c.learner.num_steps = 100
+        c.learner.publish_period = 20
+        c.learner.checkpoint_period = 50
+        c.learner.log_period = 10
+        c.actors.num_actors = 1
+        c.evaluator.period_s = 5.0
+        c.evaluation.episodes_per_triplet = 1
+    return c

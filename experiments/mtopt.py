@@ -1,0 +1,53 @@
+"""MT-Opt ablation on the RGB scene: bootstrap collection, impersonation x sampling grid.
+
+Variants: 'state' (default; object poses in, CPU-practical) and 'tiny' (seconds-long smoke
+run for tests) for launch/mtopt_ablation.py; 'detector' and 'detector_tiny' for
+launch/mtopt_detector.py (vision episodes per seed, success detector, Table III errors). Usage:
+  python launch/mtopt_ablation.py --config=experiments/mtopt.py:state --run_name=ablation
+  python launch/mtopt_ablation.py --config=experiments/mtopt.py:tiny --run_name=smoke
+"""
+import ml_collections
+
+STATE_KEYS = ("sawyer/pinch/pose", "gripper/joints/angle", "gripper/grasp", "rgb30_red/abs_pose",
+              "rgb30_green/abs_pose", "rgb30_blue/abs_pose")
+
+
+def detector_config(variant: str) -> ml_collections.ConfigDict:
+    c = ml_collections.ConfigDict()
+    c.env = dict(object_set="1", observation_set="vision", camera_size=32)
+    c.seeds = (0, 1, 2, 3)  # One collection per seed; the seed is the held-out split's group.
+    c.holdout_seeds = (3,)
+    c.threshold = 0.5
+    c.collection = dict(num_chains=40, pick_steps=150, place_steps=150, aim_noise=0.01, action_noise=0.3)
+    c.detector = dict(num_steps=1500, batch_size=64, learning_rate=1e-3, conv_channels=(16, 32, 32),
+                      embedding_size=64, hidden_sizes=(64,))
+    if variant == "detector_tiny":
+        c.env.camera_size = 16
+        c.seeds, c.holdout_seeds = (0, 1), (1,)
+        c.collection.update(num_chains=1, pick_steps=6, place_steps=6)
+        c.detector.update(num_steps=3, batch_size=8, conv_channels=(8,), embedding_size=8, hidden_sizes=(8,))
+    return c
+
+
+def get_config(variant: str = "state") -> ml_collections.ConfigDict:
+    if variant in ("detector", "detector_tiny"):
+        return detector_config(variant)
+    if variant not in ("state", "tiny"):
+        raise ValueError(f"unknown variant {variant!r}; valid: state, tiny, detector, detector_tiny")
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.env = dict(object_set="1", observation_set="state")
+    c.dataset_dir = ""  # An existing RLDS directory to train on; '' collects a new one.
+    c.extra_tasks = ()  # New tasks (e.g. 'place-blue-on-red') relabelled onto the data.
+    c.collection = dict(num_chains=200, pick_steps=150, place_steps=150, aim_noise=0.01, action_noise=0.3)
+    c.qtopt = dict(observation_keys=STATE_KEYS, num_tasks=8, torso_hidden_sizes=(256, 256),
+                   head_hidden_sizes=(256,), learning_rate=3e-4, batch_size=128, target_tau=0.005,
+                   lagged_target_period=500, cem=dict(num_samples=64, num_elites=6, num_iterations=2))
+    c.grid = dict(strategies=("orig", "all", "skill"), samplers=("uniform", "rebalanced"), num_steps=3000,
+                  gamma=0.95, success_fraction=0.5, eval_episodes=6, pick_steps=150, place_steps=150)
+    if variant == "tiny":
+        c.collection.update(num_chains=3, pick_steps=12, place_steps=12)
+        c.qtopt.update(torso_hidden_sizes=(16,), head_hidden_sizes=(16,), batch_size=8,
+                       cem=dict(num_samples=8, num_elites=2, num_iterations=1))
+        c.grid.update(num_steps=3, eval_episodes=1, pick_steps=6, place_steps=6)
+    return c

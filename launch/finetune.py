@@ -1,0 +1,24 @@
+"""FINE-TUNE: the best EXECUTE candidate continues offline on COLLECT + EXECUTE data.
+
+  python launch/finetune.py --config=experiments/finetune.py:state --run_name=my_run
+"""
+from absl import app, logging
+from ml_collections import config_flags
+
+from chef.launch import flags as launch_flags
+from chef.stages import finetune
+
+_CONFIG = config_flags.DEFINE_config_file("config", "experiments/finetune.py:state", "Stage config.")
+
+
+def main(argv):
+    del argv
+    stage = launch_flags.stage_dir("finetune")
+    summary = finetune.run(_CONFIG.value, stage, launch_flags.input_stage("collect"),
+                           launch_flags.input_stage("sweep"), launch_flags.input_stage("execute"))
+    logging.info("FINE-TUNE done: %s", summary)
+    print(f"FINE-TUNE finished: {stage.path / 'results.md'}, video {stage.path / 'videos/final.mp4'}")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,27 @@
+"""The whole CHEF pipeline: COLLECT -> SWEEP -> EXECUTE -> FINE-TUNE, then Table I, plots, video.
+
+  python launch/pipeline.py --config=experiments/pipeline.py:demo --run_name=demo
+  python launch/pipeline.py --config=experiments/pipeline.py:state --config.collect.learner.num_steps=50000
+"""
+from absl import app
+from ml_collections import config_flags
+
+from chef.launch import flags as launch_flags
+from chef.stages import pipeline
+
+_CONFIG = config_flags.DEFINE_config_file("config", "experiments/pipeline.py:demo", "Pipeline config.")
+
+
+def main(argv):
+    del argv
+    outputs = pipeline.run(_CONFIG.value, launch_flags.ROOT_DIR.value, launch_flags.RUN_NAME.value,
+                           launch_flags.RESUME.value, launch_flags.launch_fn())
+    print("\nCHEF pipeline finished.")
+    for name, path in outputs.items():
+        print(f"  {name:>5}: {path}")
+    if outputs["table"].exists():
+        print("\n" + outputs["table"].read_text())
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,58 @@
+"""COLLECT end to end at tiny scale: real env, Reverb, learner, actors; killed, then resumed."""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import tensorflow_datasets as tfds
+
+from chef.results import run_reader
+
+REPO = pathlib.Path(__file__).parents[3]
+
+
+def _collect(root, *extra):
+    return [sys.executable, str(REPO / "launch/collect.py"), "--config=experiments/collect.py:tiny",
+            f"--root_dir={root}", "--run_name=t", "--config.learner.num_steps=120", *extra]
+
+
+def _episodes(directory) -> list[dict]:
+    return list(tfds.as_numpy(tfds.builder_from_directory(str(directory)).as_dataset(split="train")))
+
+
+def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
+    stage = tmp_path / "t" / "collect"
+    first = subprocess.Popen(_collect(tmp_path), cwd=REPO, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 400
+    while not list((stage / "checkpoints").glob("step_50")) and time.monotonic() < deadline:
+        assert first.poll() is None, "collect exited before its first checkpoint"
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)  # No clean shutdown at all.
+    first.wait()
+    before = len(_episodes(stage / "datasets/actor_0"))
+    assert before >= 1
+
+    refused = subprocess.run(_collect(tmp_path), cwd=REPO, capture_output=True, text=True)
+    assert refused.returncode != 0 and "--resume" in refused.stderr
+
+    resumed = subprocess.run(_collect(tmp_path, "--resume"), cwd=REPO, capture_output=True, text=True, timeout=600)
+    if resumed.returncode != 0:
+        pathlib.Path("/tmp/collect_resume_stderr.log").write_text(resumed.stderr)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (stage / "DONE").exists()
+    episodes = _episodes(stage / "datasets/actor_0")
+    assert len(episodes) > before  # Appended, nothing lost.
+    assert {e["stage"].decode() for e in episodes} == {"collect"}
+    assert all(len(e["task_sequence"]) == 3 for e in episodes)
+    assert _episodes(stage / "datasets/evaluator")
+
+    run = run_reader.load_run(tmp_path / "t")
+    learner = run.stage("collect").source("learner")
+    assert learner["step"].max() == 120
+    assert "learner resumed from" in resumed.stderr and "step_50" in resumed.stderr
+    assert (stage / "checkpoints/step_120").is_dir()
+    assert json.loads((stage / "DONE").read_text())["checkpoint"].endswith("step_120")

@@ -1,0 +1,98 @@
+"""The CHEF pipeline end to end at tiny scale (real env, Reverb, learners, RLDS), then EXECUTE
+again on Ray, and the analysis notebook on the resulting run directory."""
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import tensorflow_datasets as tfds
+from nbclient import NotebookClient
+
+REPO = pathlib.Path(__file__).parents[3]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    result = subprocess.run(
+        [sys.executable, "launch/pipeline.py", "--config=experiments/pipeline.py:tiny", f"--root_dir={root}",
+         "--run_name=t"], cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "CHEF pipeline finished." in result.stdout
+    return root
+
+
+def test_pipeline_writes_table_one_plots_and_video(tiny_run):
+    run = tiny_run / "t"
+    table = (run / "pipeline/table_1.md").read_text().splitlines()
+    assert [row.split("|")[1].strip() for row in table[-4:]] == ["COLLECT", "HYPERPARAM", "EXECUTE", "FINE-TUNE"]
+    assert "triplet 5" in table[1]
+    for stage in ("collect", "sweep", "execute", "finetune", "pipeline"):
+        assert (run / stage / "DONE").exists()
+        assert (run / stage / "results.json").exists()
+        assert (run / stage / ("table_1.md" if stage == "pipeline" else "results.md")).exists()
+    assert (run / "pipeline/videos/final.mp4").stat().st_size > 10_000
+    plots = {p.name for p in (run / "pipeline/plots").rglob("*.png")}
+    assert {"collect_learner.png", "collect_actors_success.png", "sweep_candidates_critic_loss.png"} <= plots
+
+
+def test_sweep_records_trained_and_failed_candidates(tiny_run):
+    results = json.loads((tiny_run / "t/sweep/results.json").read_text())["candidates"]
+    assert set(results) == {"mpo_multitask", "mpo_singletask", "bc", "filtered_bc"}
+    # No COLLECT episode succeeds at this scale: filtered BC has nothing to train on, and says so.
+    assert "no successful 'stack_leave' episode" in results["filtered_bc"]["final_metrics"]["failed"]
+    assert "critic_loss/stack_leave" in results["mpo_singletask"]["final_metrics"]
+    assert "critic_loss/open" not in results["mpo_singletask"]["final_metrics"]  # Single-task: one head.
+
+
+def test_execute_records_every_episode_and_ranks_candidates(tiny_run):
+    results = json.loads((tiny_run / "t/execute/results.json").read_text())
+    assert sorted(results["ranking"]) == ["bc", "mpo_multitask", "mpo_singletask"]
+    for candidate in results["ranking"]:
+        episodes = list(tfds.as_numpy(tfds.builder_from_directory(
+            str(tiny_run / "t/execute/datasets" / candidate)).as_dataset(split="train")))
+        assert sorted(e["triplet"].decode() for e in episodes) == ["1", "2", "3", "4", "5"]
+        assert all(e["stage"] == b"execute" for e in episodes)
+        assert sum(c["episodes"] for c in results["table"][candidate].values()) == 5
+
+
+def test_finetune_mixes_collect_and_execute_data(tiny_run):
+    config = json.loads((tiny_run / "t/finetune/config.json").read_text())
+    assert config["finetune"]["finetune"]["proportions"] == [0.5, 0.5]
+    assert config["candidate"] == json.loads((tiny_run / "t/execute/results.json").read_text())["ranking"][0]
+    steps = [json.loads(line)["step"] for line in (tiny_run / "t/finetune/metrics/learner.jsonl").read_text().splitlines()]
+    assert steps[-1] == 40
+
+
+def test_execute_runs_on_ray(tiny_run):
+    for stage in ("collect", "sweep"):
+        shutil.copytree(tiny_run / "t" / stage, tiny_run / "r" / stage)
+    result = subprocess.run(
+        [sys.executable, "launch/execute.py", "--config=experiments/execute.py:tiny", f"--root_dir={tiny_run}",
+         "--run_name=r", "--launcher=ray"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = json.loads((tiny_run / "r/execute/results.json").read_text())
+    assert sorted(results["ranking"]) == ["bc", "mpo_multitask", "mpo_singletask"]
+
+
+def test_completed_stage_is_never_overwritten(tiny_run):
+    before = (tiny_run / "t/execute/results.json").read_text()
+    result = subprocess.run(
+        [sys.executable, "launch/execute.py", "--config=experiments/execute.py:tiny", f"--root_dir={tiny_run}",
+         "--run_name=t"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "already complete" in result.stderr
+    assert (tiny_run / "t/execute/results.json").read_text() == before
+
+
+def test_analysis_notebook_runs_on_the_pipeline_run(tiny_run, monkeypatch):
+    monkeypatch.setenv("CHEF_RUN_DIR", str(tiny_run / "t"))
+    notebook_path = REPO / "notebooks/analysis.ipynb"
+    notebook = nbformat.read(notebook_path, as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=300,
+                   resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) +
+                     str(o.get("data", {}).get("text/markdown", "")) for c in notebook.cells for o in c.get("outputs", []))
+    assert "FINE-TUNE" in text and "mpo_multitask" in text
