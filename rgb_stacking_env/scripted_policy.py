@@ -46,13 +46,13 @@ class Phase(enum.IntEnum):
     RETREAT = 7
 
 
-def _yaw_of(quaternion: np.ndarray) -> float:
+def yaw_of(quaternion: np.ndarray) -> float:
     """Yaw of a frame's x axis about world z, from a wxyz quaternion."""
     w, x, y, z = quaternion
     return float(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
 
 
-def _horizontal_face_yaw(quaternion: np.ndarray) -> float:
+def horizontal_face_yaw(quaternion: np.ndarray) -> float:
     """Yaw of a horizontal body axis of an object resting on a face (defined mod pi/2)."""
     w, x, y, z = quaternion
     rotation = np.array([
@@ -64,7 +64,7 @@ def _horizontal_face_yaw(quaternion: np.ndarray) -> float:
     return float(np.arctan2(axis[1], axis[0]))
 
 
-def _wrap(angle: float, period: float) -> float:
+def wrap_angle(angle: float, period: float) -> float:
     """Angle in [-period / 2, period / 2)."""
     return (angle + period / 2) % period - period / 2
 
@@ -89,7 +89,7 @@ class ScriptedStackingPolicy:
     def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
         poses = observation[OBJECT_POSES_KEY]  # [3, 7] red, green, blue
-        pinch_yaw = _yaw_of(observation["sawyer/pinch/pose"][-1, 3:])
+        pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][-1, 3:])
         pinch, red, blue = state.pinch_pos, state.red_pos, state.blue_pos
         red_top = red[2] + state.red_half_height
         stacked_red_z = blue[2] + state.blue_half_height + state.red_half_height
@@ -103,11 +103,11 @@ class ScriptedStackingPolicy:
         close = self.phase in (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)
         if self.phase == Phase.APPROACH:
             # Fingers across the nearest pair of faces first, the other pair after each failure.
-            face_yaw = _horizontal_face_yaw(poses[0, 3:])
+            face_yaw = horizontal_face_yaw(poses[0, 3:])
             if self._phase_steps == 1:
-                nearest = int(abs(_wrap(face_yaw - pinch_yaw, np.pi)) > np.pi / 4)
+                nearest = int(abs(wrap_angle(face_yaw - pinch_yaw, np.pi)) > np.pi / 4)
                 self._face_pair = nearest if self._failed_grasps == 0 else 1 - self._face_pair
-            yaw_error = _wrap(face_yaw + self._face_pair * np.pi / 2 - pinch_yaw, np.pi)
+            yaw_error = wrap_angle(face_yaw + self._face_pair * np.pi / 2 - pinch_yaw, np.pi)
             target = np.array([red[0], red[1], red_top + _HOVER])
             if np.linalg.norm(target - pinch) < _REACHED * 2 and abs(yaw_error) < _ALIGNED:
                 self._advance(Phase.DESCEND)

@@ -2,7 +2,7 @@
 import numpy as np
 
 import rgb_stacking_env
-from rgb_stacking_env.scripted_policy import Phase, ScriptedStackingPolicy, _horizontal_face_yaw, _wrap
+from rgb_stacking_env.scripted_policy import Phase, ScriptedStackingPolicy, horizontal_face_yaw, wrap_angle
 
 
 def test_scripted_policy_stacks_triplet_4():
@@ -24,6 +24,6 @@ def test_scripted_policy_stacks_triplet_4():
 def test_face_yaw_is_defined_modulo_a_quarter_turn():
     yaw = 0.3
     upright = np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)])
-    assert abs(_wrap(_horizontal_face_yaw(upright) - yaw, np.pi / 2)) < 1e-9
+    assert abs(wrap_angle(horizontal_face_yaw(upright) - yaw, np.pi / 2)) < 1e-9
     on_side = np.array([np.cos(np.pi / 4), np.sin(np.pi / 4), 0.0, 0.0])  # rolled 90 deg about x
-    assert abs(_wrap(_horizontal_face_yaw(on_side), np.pi / 2)) < 1e-9
+    assert abs(wrap_angle(horizontal_face_yaw(on_side), np.pi / 2)) < 1e-9

@@ -1,0 +1,1 @@
+"""Multi-task QT-Opt (MT-Opt): Q(s, a, task), CEM maximisation, learner and actor."""

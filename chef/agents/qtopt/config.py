@@ -1,0 +1,57 @@
+"""Configuration of the multi-task QT-Opt learner, its CEM and its actor."""
+import dataclasses
+
+from chef.utils.config import require
+
+
+@dataclasses.dataclass(frozen=True)
+class CemConfig:
+    """Cross-entropy method: Gaussian refit to the elites of each iteration."""
+
+    num_samples: int = 64
+    num_elites: int = 6
+    num_iterations: int = 2
+    min_std: float = 1e-3  # Floor of the refitted standard deviation (action units).
+
+    def __post_init__(self):
+        require(self.num_samples >= 2, f"cem.num_samples must be >= 2, got {self.num_samples}")
+        require(1 <= self.num_elites <= self.num_samples,
+                f"cem.num_elites must lie in [1, num_samples={self.num_samples}], got {self.num_elites}")
+        require(self.num_iterations >= 1, f"cem.num_iterations must be >= 1, got {self.num_iterations}")
+        require(self.min_std >= 0.0, f"cem.min_std must be >= 0, got {self.min_std}")
+
+
+@dataclasses.dataclass(frozen=True)
+class QtOptConfig:
+    """Multi-task QT-Opt (MT-Opt) learner.
+
+    Clipped double Q with two target networks (as in QT-Opt): target 1 is a
+    Polyak average of the online network (`target_tau`), target 2 a copy of
+    target 1 refreshed every `lagged_target_period` steps.
+    """
+
+    observation_keys: tuple[str, ...] = ()
+    num_tasks: int = 1
+    torso_hidden_sizes: tuple[int, ...] = (256, 256)
+    head_hidden_sizes: tuple[int, ...] = (256, 256)
+    resnet_preset: str | None = None  # 'small' | 'large' from chef.networks.torsos, for pixels.
+    learning_rate: float = 1e-4
+    max_grad_norm: float = 40.0
+    batch_size: int = 256  # For the input pipeline that feeds the learner.
+    target_tau: float = 0.005
+    lagged_target_period: int = 1000
+    cem: CemConfig = dataclasses.field(default_factory=CemConfig)
+    epsilon: float = 0.1  # Actor: probability of a uniformly random action.
+
+    def __post_init__(self):
+        require(len(self.observation_keys) > 0, "observation_keys must name at least one observation")
+        require(self.num_tasks >= 1, f"num_tasks must be >= 1, got {self.num_tasks}")
+        require(all(h > 0 for h in self.torso_hidden_sizes + self.head_hidden_sizes),
+                f"hidden sizes must be positive, got {self.torso_hidden_sizes}, {self.head_hidden_sizes}")
+        require(self.learning_rate > 0, f"learning_rate must be positive, got {self.learning_rate}")
+        require(self.max_grad_norm > 0, f"max_grad_norm must be positive, got {self.max_grad_norm}")
+        require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
+        require(0.0 < self.target_tau <= 1.0, f"target_tau must lie in (0, 1], got {self.target_tau}")
+        require(self.lagged_target_period >= 1,
+                f"lagged_target_period must be >= 1, got {self.lagged_target_period}")
+        require(0.0 <= self.epsilon <= 1.0, f"epsilon must lie in [0, 1], got {self.epsilon}")

@@ -1,0 +1,1 @@
+"""MT-Opt data sharing: task families, task impersonation, re-balanced sampling."""

@@ -1,0 +1,114 @@
+"""The MT-Opt data-sharing ablation (MT-Opt Table II) on one dataset with one budget.
+
+Grid: impersonation (orig, all, skill) x sampling (uniform, rebalanced). Each
+cell trains a fresh multi-task QT-Opt learner for `num_steps` on the same
+episodes and is evaluated per task in the environment. The summary per cell
+is the min / mean / max success over tasks and the mean over the low-data
+tasks: the half of the tasks with the fewest successes among the episodes
+collected for them.
+"""
+import dataclasses
+import itertools
+from typing import Sequence
+
+import jax
+import numpy as np
+import pandas as pd
+import tqdm
+from absl import logging
+
+from chef.agents.qtopt.actor import QtOptActor
+from chef.agents.qtopt.config import QtOptConfig
+from chef.agents.qtopt.learning import QtOptLearner
+from chef.mtopt import evaluation
+from chef.mtopt.episodes import EpisodeTable, TransitionBatches
+from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
+from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
+from chef.mtopt.tasks import TaskFamily
+from chef.utils.config import require
+
+SAMPLERS = ("uniform", "rebalanced")
+
+
+@dataclasses.dataclass(frozen=True)
+class GridConfig:
+    strategies: tuple[str, ...] = STRATEGIES
+    samplers: tuple[str, ...] = SAMPLERS
+    num_steps: int = 2000  # Learner steps per cell.
+    gamma: float = 0.9
+    success_fraction: float = 0.5  # Re-balanced sampler: successes per task's share.
+    eval_episodes: int = 5  # Per task and cell.
+    pick_steps: int = 150
+    place_steps: int = 150
+
+    def __post_init__(self):
+        require(set(self.strategies) <= set(STRATEGIES) and self.strategies,
+                f"strategies must be a non-empty subset of {STRATEGIES}, got {self.strategies}")
+        require(set(self.samplers) <= set(SAMPLERS) and self.samplers,
+                f"samplers must be a non-empty subset of {SAMPLERS}, got {self.samplers}")
+        require(self.num_steps >= 1, f"num_steps must be >= 1, got {self.num_steps}")
+        require(0.0 < self.gamma <= 1.0, f"gamma must lie in (0, 1], got {self.gamma}")
+        require(self.eval_episodes >= 1, f"eval_episodes must be >= 1, got {self.eval_episodes}")
+
+
+def low_data_tasks(table: EpisodeTable, family: TaskFamily) -> tuple[str, ...]:
+    """The half of the tasks with the fewest successes in the episodes collected for them."""
+    counts = {name: int(sum(table.labels[i, t] for i, task in enumerate(table.collected_for) if task == name))
+              for t, name in enumerate(family.names)}
+    ranked = sorted(family.names, key=lambda name: (counts[name], family.task_id(name)))
+    return tuple(ranked[:max(1, len(ranked) // 2)])
+
+
+def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
+               qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
+               seed: int) -> tuple[QtOptLearner, dict]:
+    """Trains one cell; returns the learner and the pool sizes it trained on."""
+    pools = impersonate(table.records(family), family, ImpersonationConfig(strategy), seed)
+    rng = np.random.default_rng(seed)
+    sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
+               else UniformSampler(pools, rng))
+    batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng)
+    example = {k: v[0] for k, v in table.observations.items()}
+    learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed))
+    for _ in tqdm.trange(grid.num_steps, desc=f"qtopt {strategy}/{sampler_name}", leave=False):
+        metrics = learner.step()
+    logging.info("%s/%s final metrics: %s", strategy, sampler_name,
+                 {k: float(v) for k, v in jax.device_get(metrics).items()})
+    return learner, pool_sizes(pools)
+
+
+def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptConfig, grid: GridConfig,
+                  action_min: np.ndarray, action_max: np.ndarray, seed: int) -> dict[str, float]:
+    """Success rate per task of the CEM-greedy policy (epsilon 0)."""
+    actor = QtOptActor(learner.network, learner, action_min, action_max, qtopt.cem, task_id=0, epsilon=0.0,
+                       seed=seed)
+    rates = {}
+    for task in family.names:
+        actor.task_id = family.task_id(task)
+        outcomes = evaluation.evaluate_task(env, actor.select_action, family, task, grid.eval_episodes,
+                                            grid.pick_steps, grid.place_steps)
+        rates[task] = float(np.mean(outcomes))
+    return rates
+
+
+def summary_table(rates: dict[str, dict[str, float]], low_data: Sequence[str]) -> pd.DataFrame:
+    """Table II layout: one row per cell ('strategy / sampler'), min / mean / max over tasks and
+    the mean over the low-data tasks."""
+    rows = {cell: {"min": min(r.values()), "mean": float(np.mean(list(r.values()))), "max": max(r.values()),
+                   "low_data_mean": float(np.mean([r[t] for t in low_data]))} for cell, r in rates.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, grid: GridConfig,
+             seed: int) -> dict:
+    """Trains and evaluates every cell; returns {'rates', 'pool_sizes', 'low_data_tasks'}."""
+    spec = env.action_spec()
+    action_min, action_max = np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
+    rates, sizes = {}, {}
+    for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
+        cell = f"{strategy} / {sampler_name}"
+        learner, sizes[cell] = train_cell(table, family, strategy, sampler_name, qtopt, grid, action_min,
+                                          action_max, seed)
+        rates[cell] = evaluate_cell(learner, env, family, qtopt, grid, action_min, action_max, seed)
+        logging.info("%s: %s", cell, rates[cell])
+    return {"rates": rates, "pool_sizes": sizes, "low_data_tasks": list(low_data_tasks(table, family))}

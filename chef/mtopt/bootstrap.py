@@ -1,0 +1,135 @@
+"""Noisy scripted bootstrap policies for MT-Opt on the RGB scene: pick, then place.
+
+MT-Opt starts from scripted policies with low success rates. `NoisyPickPlace`
+drives the phases of `rgb_stacking_env.scripted_policy` for any object: the
+pick segment approaches, descends on, closes on and lifts an object; the place
+segment carries what it holds over a target object, lowers, opens and
+retreats. Noise makes them imperfect: an xy offset drawn once per segment
+(the policy aims beside the object) and Gaussian noise on every velocity
+command. Both read only privileged state, so they drive any observation set.
+"""
+import enum
+from typing import Mapping
+
+import numpy as np
+
+from chef.mtopt.rgb_tasks import COLOURS, resting_half_heights
+from rgb_stacking_env.observations import OBJECT_POSES_KEY
+from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
+from rgb_stacking_env.scripted_policy import horizontal_face_yaw, wrap_angle, yaw_of
+from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW
+
+_GAIN = 3.0  # 1/s, position P-gain.
+_YAW_GAIN = 2.0  # 1/s
+_HOVER = 0.06  # m above the object's top before descending.
+_GRASP_DEPTH = 0.01  # m: pinch point below the object's centre when grasping.
+_FINGERTIP_CLEARANCE = 0.018  # m, lowest pinch height above the floor.
+_CLEARANCE = 0.03  # m carried above the target's top.
+_LEAVE = 0.10  # m above the placed object at the end.
+_REACHED = 0.006  # m
+_ALIGNED = 0.05  # rad
+_CLOSE_STEPS = 16
+_OPEN_STEPS = 12
+
+
+class Phase(enum.IntEnum):
+    APPROACH = 0
+    DESCEND = 1
+    CLOSE = 2
+    LIFT = 3
+    CARRY = 4
+    LOWER = 5
+    OPEN = 6
+    RETREAT = 7
+
+
+class NoisyPickPlace:
+    """`start_pick(colour)`, act; then `start_place(target)`, act. Call with an observation.
+
+    aim_noise: std (m) of the per-segment xy aiming offset; action_noise: std of
+    the Gaussian added to velocity commands, as a fraction of the velocity bound.
+    """
+
+    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator):
+        if aim_noise < 0 or action_noise < 0:
+            raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
+        self._aim_noise, self._action_noise, self._rng = aim_noise, action_noise, rng
+        self._half_heights: dict[str, float] = {}
+        self.held: str | None = None
+        self.target: str | None = None
+        self.phase = Phase.APPROACH
+        self._steps = 0
+        self._offset = np.zeros(2)
+
+    def reset(self, first_observation: Mapping[str, np.ndarray]) -> None:
+        """At each environment reset: measures the objects' half-heights at rest."""
+        self._half_heights = resting_half_heights(first_observation)
+
+    def _begin(self, phase: Phase) -> None:
+        self.phase, self._steps = phase, 0
+        self._offset = self._rng.normal(0.0, self._aim_noise, size=2)
+
+    def start_pick(self, colour: str) -> None:
+        if colour not in COLOURS:
+            raise ValueError(f"unknown object colour {colour!r}; valid: {COLOURS}")
+        self.held, self.target = colour, None
+        self._begin(Phase.APPROACH)
+
+    def start_place(self, target: str) -> None:
+        if target not in COLOURS or target == self.held:
+            raise ValueError(f"place target must be a colour of {COLOURS} other than the picked {self.held!r}, "
+                             f"got {target!r}")
+        self.target = target
+        self._begin(Phase.CARRY)
+
+    def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
+        if self.held is None or not self._half_heights:
+            raise ValueError("call reset(first_observation) and start_pick(colour) before acting")
+        state = RewardState.from_vector(observation[REWARD_STATE_KEY])
+        positions = {"red": state.red_pos, "green": state.green_pos, "blue": state.blue_pos}
+        index = COLOURS.index(self.held)
+        pinch, obj = state.pinch_pos, positions[self.held]
+        half = self._half_heights[self.held]
+        self._steps += 1
+        yaw_error, close = 0.0, self.phase in (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)
+        aim = obj[:2] + self._offset
+        if self.phase == Phase.APPROACH:
+            pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][-1, 3:])
+            yaw_error = wrap_angle(horizontal_face_yaw(observation[OBJECT_POSES_KEY][index, 3:]) - pinch_yaw, np.pi / 2)
+            target = np.array([aim[0], aim[1], obj[2] + half + _HOVER])
+            if (np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED) or self._steps > 120:
+                self.phase, self._steps = Phase.DESCEND, 0
+        elif self.phase == Phase.DESCEND:
+            target = np.array([aim[0], aim[1], max(obj[2] - _GRASP_DEPTH, BASKET_FLOOR_Z + _FINGERTIP_CLEARANCE)])
+            if np.linalg.norm(target - pinch) < _REACHED or self._steps > 60:
+                self.phase, self._steps = Phase.CLOSE, 0
+        elif self.phase == Phase.CLOSE:
+            target = pinch
+            if self._steps >= _CLOSE_STEPS:
+                self.phase, self._steps = Phase.LIFT, 0
+        elif self.phase == Phase.LIFT:
+            target = np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]])
+        else:
+            support = positions[self.target]
+            support_top = support[2] + self._half_heights[self.target]
+            offset = pinch - obj  # Keep the grasp offset while carrying.
+            goal = support[:2] + self._offset + offset[:2]
+            if self.phase == Phase.CARRY:
+                target = np.array([goal[0], goal[1], support_top + 2 * half + _CLEARANCE + offset[2]])
+                if np.linalg.norm(target[:2] - pinch[:2]) < _REACHED or self._steps > 120:
+                    self.phase, self._steps = Phase.LOWER, 0
+            elif self.phase == Phase.LOWER:
+                target = np.array([goal[0], goal[1], support_top + half + offset[2]])
+                if obj[2] - half < support_top + 0.004 or self._steps > 60:
+                    self.phase, self._steps = Phase.OPEN, 0
+            elif self.phase == Phase.OPEN:
+                target = pinch
+                if self._steps >= _OPEN_STEPS:
+                    self.phase, self._steps = Phase.RETREAT, 0
+            else:
+                target = np.array([pinch[0], pinch[1], obj[2] + _LEAVE])
+        target = np.clip(target, WORKSPACE_LOW, WORKSPACE_HIGH)
+        velocity = _GAIN * (target - pinch) + self._rng.normal(0.0, self._action_noise * MAX_LINEAR_VELOCITY, 3)
+        velocity = np.clip(velocity, -MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY)
+        yaw_rate = np.clip(_YAW_GAIN * yaw_error, -MAX_YAW_RATE, MAX_YAW_RATE)
+        return np.array([*velocity, yaw_rate, 1.0 if close else -1.0], np.float32)

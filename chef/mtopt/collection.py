@@ -1,0 +1,122 @@
+"""Continuous multi-task collection: each chain is a pick task, then a place task.
+
+After a reset the bootstrap policy runs `pick_steps` steps for an acquisition
+task (lift-*) and, without a reset, `place_steps` steps for a placement task
+(place-*, stack_leave). Each segment is written as its own RLDS episode
+(MT-Opt's episode of one task): metadata `task_sequence = (task collected
+for,)`, `success` = every family task's predicate on the segment's final
+state, and a sparse reward: 0 until the last step, which gets the success
+labels and discount 0 (MT-Opt episodes end where success is judged).
+"""
+import dataclasses
+from typing import Callable
+
+import dm_env
+import numpy as np
+import tqdm
+
+from chef.data.rlds_writer import EpisodeMetadata, EpisodeWriter
+from chef.mtopt import rgb_tasks
+from chef.mtopt.bootstrap import NoisyPickPlace
+from chef.mtopt.tasks import TaskFamily
+from chef.utils.config import require
+
+STAGE = "mtopt_bootstrap"
+Policy = Callable[[dict], np.ndarray]
+
+
+@dataclasses.dataclass(frozen=True)
+class CollectionConfig:
+    num_chains: int = 100
+    pick_steps: int = 150
+    place_steps: int = 150
+    aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
+    action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
+
+    def __post_init__(self):
+        require(self.num_chains >= 1, f"num_chains must be >= 1, got {self.num_chains}")
+        require(self.pick_steps >= 1 and self.place_steps >= 1,
+                f"pick_steps and place_steps must be >= 1, got {self.pick_steps}, {self.place_steps}")
+        require(self.aim_noise >= 0 and self.action_noise >= 0,
+                f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}")
+
+
+def pick_colour(task: str, rng: np.random.Generator) -> str:
+    """The object a scripted pick for `task` goes for ('lift-any': a random one)."""
+    if task == "lift-any":
+        return str(rng.choice(rgb_tasks.COLOURS))
+    colour = task.removeprefix("lift-")
+    if colour not in rgb_tasks.COLOURS:
+        raise ValueError(f"no scripted pick for task {task!r}; pick tasks: lift-any, lift-<colour>")
+    return colour
+
+
+def place_target(task: str, held: str, rng: np.random.Generator) -> str:
+    """The object a scripted place for `task` puts `held` on (a random other one if the
+    task's target is the held object itself, or for 'place-any')."""
+    others = [c for c in rgb_tasks.COLOURS if c != held]
+    if task == "stack_leave":
+        target = "blue"
+    elif task.startswith("place-") and "-on-" in task:
+        target = task.split("-on-")[1]
+    elif task == "place-any":
+        target = ""
+    else:
+        raise ValueError(f"no scripted place for task {task!r}; place tasks: place-any, place-<a>-on-<b>, "
+                         f"stack_leave")
+    return target if target in others else str(rng.choice(others))
+
+
+def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy, num_steps: int,
+                family: TaskFamily, writer: EpisodeWriter | None, collected_for: str,
+                metadata: EpisodeMetadata) -> tuple[dm_env.TimeStep, dict[str, bool]]:
+    """Runs `policy` for `num_steps` from `first` (the current state), writing one episode.
+
+    Returns the last environment timestep and the family's success labels at the end.
+    """
+    if num_steps < 1:
+        raise ValueError(f"num_steps must be >= 1, got {num_steps}")
+    zero = np.zeros(len(family), np.float32)
+    if writer is not None:
+        writer.add_first(dm_env.restart(first.observation))
+    timestep = first
+    for step in range(num_steps):
+        action = policy(timestep.observation)
+        timestep = env.step(action)
+        if step == num_steps - 1 or timestep.last():
+            break
+        if writer is not None:
+            writer.add(action, dm_env.transition(zero, timestep.observation))
+    labels = family.success_labels(rgb_tasks.final_state_from_simulation(env.simulation))
+    if writer is not None:
+        writer.add(action, dm_env.termination(np.asarray([labels[t] for t in family.names], np.float32),
+                                              timestep.observation))
+        writer.end_episode(dataclasses.replace(metadata, success=tuple(labels[t] for t in family.names),
+                                               task_sequence=(collected_for,)))
+    return timestep, labels
+
+
+def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, config: CollectionConfig,
+            seed: int) -> list[dict]:
+    """Collects `config.num_chains` pick-then-place chains; returns one summary per segment."""
+    rng = np.random.default_rng(seed)
+    policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng)
+    pick_tasks = family.tasks_in_skill(rgb_tasks.ACQUISITION)
+    place_tasks = family.tasks_in_skill(rgb_tasks.PLACEMENT)
+    metadata = EpisodeMetadata(stage=STAGE, success=(), seed=seed)
+    summaries = []
+    for chain in tqdm.trange(config.num_chains, desc="mtopt collection", leave=False):
+        timestep = env.reset()
+        policy.reset(timestep.observation)
+        pick_task = str(rng.choice(pick_tasks))
+        policy.start_pick(pick_colour(pick_task, rng))
+        timestep, labels = run_segment(env, timestep, policy, config.pick_steps, family, writer, pick_task,
+                                       metadata)
+        summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task]})
+        if timestep.last():  # The environment ended the episode early; start a new chain.
+            continue
+        place_task = str(rng.choice(place_tasks))
+        policy.start_place(place_target(place_task, policy.held, rng))
+        _, labels = run_segment(env, timestep, policy, config.place_steps, family, writer, place_task, metadata)
+        summaries.append({"chain": chain, "task": place_task, "success": labels[place_task]})
+    return summaries

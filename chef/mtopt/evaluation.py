@@ -1,0 +1,52 @@
+"""Per-task evaluation of an MT-Opt policy in the RGB environment.
+
+An acquisition task runs the policy for `pick_steps` from a reset. A placement
+task first needs an object in hand: a noise-free scripted pick of the object
+the task moves (place-<c>-on-*: c; place-any and stack_leave: red) runs for
+`pick_steps`, then the policy for `place_steps`. Success is the task's
+predicate on the final simulator state.
+"""
+from typing import Callable, Mapping
+
+import dm_env
+import numpy as np
+
+from chef.mtopt import rgb_tasks
+from chef.mtopt.bootstrap import NoisyPickPlace
+from chef.mtopt.tasks import TaskFamily
+
+Policy = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+
+
+def placed_object(task: str) -> str:
+    """The object a placement task moves."""
+    if task.startswith("place-") and "-on-" in task:
+        return task.removeprefix("place-").split("-on-", 1)[0]
+    return "red"
+
+
+def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num_steps: int) -> dm_env.TimeStep:
+    for _ in range(num_steps):
+        if timestep.last():
+            break
+        timestep = env.step(policy(timestep.observation))
+    return timestep
+
+
+def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, task: str, num_episodes: int,
+                  pick_steps: int, place_steps: int) -> list[bool]:
+    """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
+    spec = family.task(task)
+    scripted_pick = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
+    outcomes = []
+    for _ in range(num_episodes):
+        timestep = env.reset()
+        steps = pick_steps
+        if spec.skill == rgb_tasks.PLACEMENT:
+            scripted_pick.reset(timestep.observation)
+            scripted_pick.start_pick(placed_object(task))
+            timestep = _run(env, timestep, scripted_pick, pick_steps)
+            steps = place_steps
+        _run(env, timestep, policy, steps)
+        outcomes.append(bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation))))
+    return outcomes

@@ -1,0 +1,1 @@
+"""Multi-task visual success detectors: model, augmentation, training, metrics, relabelling."""

@@ -1,0 +1,71 @@
+"""MT-Opt success detector: collect vision episodes per seed, train, MT-Opt Table III errors.
+
+  python launch/mtopt_detector.py --config=experiments/mtopt.py:detector --run_name=detector
+  python launch/mtopt_detector.py --config=experiments/mtopt.py:detector_tiny --run_name=smoke
+
+Each seed's bootstrap episodes go to dataset/seed_<s>/ (RLDS, vision observations); the
+detector trains on the final frames of the seeds not in `holdout_seeds` and is scored on the
+held-out ones. Writes params.msgpack, errors.json and table.md.
+"""
+import json
+
+import flax.serialization
+import rgb_stacking_env
+from absl import app, logging
+from ml_collections import config_flags
+
+from chef.data.rlds_writer import EpisodeWriter
+from chef.launch import flags as launch_flags
+from chef.mtopt import collection, rgb_tasks
+from chef.results.markdown import to_markdown
+from chef.success import dataset as dataset_lib
+from chef.success import metrics, training
+from chef.utils import config as config_lib
+from chef.utils import run_dir
+from rgb_stacking_env.scene import CAMERA_NAMES
+
+_CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:detector", "Detector config.")
+CAMERA_KEYS = tuple(f"{name}/pixels" for name in CAMERA_NAMES)
+
+
+def main(argv):
+    del argv
+    config = _CONFIG.value
+    stage = run_dir.StageDir(launch_flags.ROOT_DIR.value, launch_flags.RUN_NAME.value, "mtopt_detector",
+                             resume=launch_flags.RESUME.value)
+    stage.log_to_file()
+    stage.write_config(config)
+    family = rgb_tasks.rgb_task_family()
+    collect_config = config_lib.from_config(collection.CollectionConfig, config.collection, where="collection")
+    train_config = config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector")
+    directories = []
+    for seed in config.seeds:
+        directory = stage.path / "dataset" / f"seed_{seed}"
+        env = rgb_stacking_env.make(**config.env, seed=seed,
+                                    episode_length=collect_config.pick_steps + collect_config.place_steps)
+        writer = EpisodeWriter(directory, family.names)
+        try:
+            collection.collect(env, writer, family, collect_config, seed)
+        finally:
+            writer.close()
+            env.close()
+        directories.append(directory)
+    examples = dataset_lib.final_frame_dataset(directories, family, CAMERA_KEYS)
+    train, held_out = training.split_by_group(examples, config.holdout_seeds)
+    logging.info("detector: %d train / %d held-out episodes", len(train.images), len(held_out.images))
+    detector = training.train_success_detector(train, family.names, train_config, seed=config.seeds[0])
+    (stage.path / "params.msgpack").write_bytes(flax.serialization.to_bytes(detector.params))
+    probabilities = training.predict_probabilities(detector, held_out.images)
+    errors = metrics.detector_error_rates(probabilities, held_out.labels, held_out.primary_task, family.names,
+                                          config.threshold)
+    run_dir.atomic_write_text(stage.path / "errors.json", errors.to_json(orient="index", indent=2))
+    text = (f"# Success-detector errors on held-out seeds {list(config.holdout_seeds)} "
+            f"({len(train.images)} train / {len(held_out.images)} held-out episodes, "
+            f"accuracy {metrics.accuracy(probabilities, held_out.labels):.3f})\n\n{to_markdown(errors)}\n")
+    run_dir.atomic_write_text(stage.path / "table.md", text)
+    stage.mark_done({"held_out_accuracy": metrics.accuracy(probabilities, held_out.labels)})
+    print(text)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,112 @@
+"""QT-Opt must learn two sparse-reward point-reaching tasks from shared random data."""
+import jax
+import numpy as np
+import pytest
+
+from chef import types
+from chef.agents.qtopt import actor as actor_lib
+from chef.agents.qtopt import learning
+from chef.agents.qtopt.config import CemConfig, QtOptConfig
+from chef.mtopt import impersonation, rebalancing
+from chef.mtopt.tasks import TaskFamily, TaskSpec
+
+GOALS = np.array([[0.5, 0.5], [-0.5, -0.5]], np.float32)  # One goal per task.
+RADIUS, HORIZON, STEP_SIZE, GAMMA = 0.2, 2, 0.5, 0.9
+ACTION_MIN, ACTION_MAX = -np.ones(2, np.float32), np.ones(2, np.float32)
+FAMILY = TaskFamily([TaskSpec(f"reach_{i}", "reach", lambda s, i=i: s["success"][i]) for i in range(2)])
+
+
+def _observation(position, steps_left):  # [..., 2], [...] -> {name: [..., F]}
+    return {"position": position.astype(np.float32), "steps_left": np.asarray(steps_left, np.float32)[..., None]}
+
+
+def _move(position, action):
+    return np.clip(position + STEP_SIZE * np.clip(action, -1, 1), -1, 1)
+
+
+def _successes(final_position):  # [N, 2] -> [N, T]
+    return np.linalg.norm(final_position[:, None] - GOALS[None], axis=-1) <= RADIUS
+
+
+def _random_episodes(rng, num):  # positions [N, H + 1, 2], actions [N, H, 2]
+    positions = [rng.uniform(-0.5, 0.5, size=(num, 2))]
+    actions = rng.uniform(-1, 1, size=(num, HORIZON, 2))
+    for t in range(HORIZON):
+        positions.append(_move(positions[-1], actions[:, t]))
+    return np.stack(positions, 1).astype(np.float32), actions.astype(np.float32)
+
+
+def _batches(positions, actions, sampler, rng, batch_size):
+    """Re-balanced (episode, task) pairs -> one random transition of each, task reward."""
+    success = _successes(positions[:, -1])  # [N, T]
+    while True:
+        pairs = sampler.sample(batch_size)
+        episode, task = pairs.episode_ids, pairs.task_ids
+        t = rng.integers(0, HORIZON, size=batch_size)
+        last = t == HORIZON - 1
+        yield types.Transition(
+            observation=_observation(positions[episode, t], HORIZON - t),
+            action=actions[episode, t],
+            reward=(last & success[episode, task]).astype(np.float32),
+            discount=np.where(last, 0.0, GAMMA).astype(np.float32),
+            next_observation=_observation(positions[episode, t + 1], HORIZON - t - 1),
+            extras={learning.TASK_ID: task})
+
+
+def _success_rate(actor, task_id, rng, num=100):
+    actor.task_id = task_id
+    hits = 0
+    for _ in range(num):
+        position = rng.uniform(-0.5, 0.5, size=2)
+        for t in range(HORIZON):
+            position = _move(position, actor.select_action(_observation(position, HORIZON - t)))
+        hits += bool(_successes(position[None])[0, task_id])
+    return hits / num
+
+
+def test_qtopt_learns_both_tasks_from_shared_data():
+    rng = np.random.default_rng(0)
+    positions, actions = _random_episodes(rng, 4000)
+    labels = _successes(positions[:, -1])
+    random_rate = labels.mean(0)  # [T]
+    episodes = [impersonation.EpisodeRecord(i, FAMILY.names[i % 2], dict(zip(FAMILY.names, labels[i])))
+                for i in range(len(labels))]
+    pools = impersonation.f_all(episodes, FAMILY)
+    sampler = rebalancing.RebalancedSampler(pools, success_fraction=0.5, rng=rng)
+    config = QtOptConfig(observation_keys=("position", "steps_left"), num_tasks=2, torso_hidden_sizes=(64,),
+                         head_hidden_sizes=(64, 64), learning_rate=3e-3, batch_size=64, target_tau=0.05,
+                         lagged_target_period=50, cem=CemConfig(num_samples=32, num_elites=4))
+    learner = learning.QtOptLearner(config, _batches(positions, actions, sampler, rng, config.batch_size),
+                                    _observation(positions[0, 0], HORIZON), ACTION_MIN, ACTION_MAX,
+                                    jax.random.PRNGKey(0))
+    first = float(learner.step()["loss"])
+    learner.run(1500)
+    metrics = jax.device_get(learner.step())
+    assert metrics["loss"] < first
+    actor = actor_lib.QtOptActor(learner.network, learner, ACTION_MIN, ACTION_MAX, config.cem, task_id=0,
+                                 epsilon=0.0, seed=1)
+    rates = [_success_rate(actor, task, np.random.default_rng(2)) for task in range(2)]
+    assert max(random_rate) < 0.15
+    assert min(rates) > 0.7, (rates, random_rate)
+
+
+def test_learner_rejects_batches_without_task_ids():
+    transition = types.Transition({"position": np.zeros((1, 2), np.float32)}, np.zeros((1, 2), np.float32),
+                                  np.zeros(1, np.float32), np.ones(1, np.float32),
+                                  {"position": np.zeros((1, 2), np.float32)})
+    config = QtOptConfig(observation_keys=("position",), torso_hidden_sizes=(8,), head_hidden_sizes=(8,))
+    learner = learning.QtOptLearner(config, iter([transition]), {"position": np.zeros(2)}, ACTION_MIN,
+                                    ACTION_MAX, jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="extras\\['task_id'\\]"):
+        learner.step()
+    with pytest.raises(ValueError, match="valid names"):
+        learner.get_variables(["policy"])
+
+
+def test_select_task_reward_picks_each_examples_task():
+    transition = types.Transition({}, np.zeros((3, 1)), np.array([[1., 2.], [3., 4.], [5., 6.]]),
+                                  np.ones(3), {}, extras={"other": 1})
+    selected = learning.select_task_reward(transition, np.array([1, 0, 1]))
+    np.testing.assert_array_equal(selected.reward, [2., 3., 6.])
+    assert selected.extras == {"other": 1, "task_id": selected.extras["task_id"]}
+    np.testing.assert_array_equal(selected.extras["task_id"], [1, 0, 1])

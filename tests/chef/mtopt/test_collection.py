@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import rgb_stacking_env
+import tensorflow_datasets as tfds
+
+from chef.data import rlds_reader
+from chef.data.rlds_writer import EpisodeWriter
+from chef.mtopt import collection, episodes, rgb_tasks
+
+KEYS = ("rgb30_red/abs_pose", "gripper/joints/angle")
+
+
+def test_pick_and_place_targets():
+    rng = np.random.default_rng(0)
+    assert collection.pick_colour("lift-blue", rng) == "blue"
+    assert {collection.pick_colour("lift-any", rng) for _ in range(30)} == set(rgb_tasks.COLOURS)
+    assert collection.place_target("place-green-on-blue", "green", rng) == "blue"
+    assert collection.place_target("stack_leave", "red", rng) == "blue"
+    assert collection.place_target("place-red-on-blue", "blue", rng) in ("red", "green")
+    assert collection.place_target("place-any", "red", rng) in ("green", "blue")
+    with pytest.raises(ValueError, match="no scripted pick for task 'place-any'"):
+        collection.pick_colour("place-any", rng)
+
+
+def test_chained_collection_writes_one_episode_per_task_segment(tmp_path):
+    family = rgb_tasks.rgb_task_family()
+    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=3, episode_length=100)
+    writer = EpisodeWriter(tmp_path, family.names)
+    config = collection.CollectionConfig(num_chains=2, pick_steps=8, place_steps=6)
+    summaries = collection.collect(env, writer, family, config, seed=1)
+    writer.close()
+    assert [s["task"] in family.tasks_in_skill("acquisition") for s in summaries] == [True, False, True, False]
+
+    stored = list(tfds.as_numpy(rlds_reader.episode_dataset(tmp_path, steps_as_tensors=True)))
+    assert len(stored) == 4
+    for episode, summary in zip(stored, summaries):
+        assert [t.decode() for t in episode["task_sequence"]] == [summary["task"]]
+        steps = episode["steps"]
+        assert len(steps["action"]) == (9 if summary["task"].startswith("lift") else 7)
+        # Sparse reward: the success labels on the last transition only, then a terminal.
+        np.testing.assert_array_equal(steps["reward"][:-2], 0.0)
+        np.testing.assert_array_equal(steps["reward"][-2], episode["success"].astype(np.float32))
+        assert steps["discount"][-2] == 0.0 and steps["is_terminal"][-1]
+
+    # The place segment continues from the pick segment's last state (no reset between them).
+    np.testing.assert_allclose(stored[1]["steps"]["observation"]["rgb30_red/abs_pose"][0],
+                               stored[0]["steps"]["observation"]["rgb30_red/abs_pose"][-1])
+    table = episodes.load_episodes(tmp_path, family, KEYS)
+    assert table.collected_for == tuple(s["task"] for s in summaries)
+    np.testing.assert_array_equal(table.labels, np.stack([e["success"] for e in stored]))
+    np.testing.assert_array_equal(table.lengths, [9, 7, 9, 7])
+    assert table.observations["rgb30_red/abs_pose"].shape == (32, 3, 7)

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from chef.agents.qtopt.learning import TASK_ID
+from chef.mtopt import ablation
+from chef.mtopt.episodes import EpisodeTable, TransitionBatches
+from chef.mtopt.impersonation import f_skill
+from chef.mtopt.rebalancing import SampledPairs
+from chef.mtopt.tasks import TaskFamily, TaskSpec
+
+FAMILY = TaskFamily([TaskSpec("a1", "A", bool), TaskSpec("a2", "A", bool), TaskSpec("b1", "B", bool)])
+
+
+def _table() -> EpisodeTable:
+    # Episode 0: steps 0-2 (2 transitions), episode 1: steps 3-6 (3 transitions).
+    return EpisodeTable(observations={"x": np.arange(7, dtype=np.float32)[:, None]},
+                        actions=np.arange(7, dtype=np.float32)[:, None] * 10, starts=np.array([0, 3]),
+                        lengths=np.array([3, 4]), collected_for=("a1", "b1"),
+                        labels=np.array([[True, False, False], [False, True, True]]), seeds=np.array([0, 1]))
+
+
+class _FixedPairs:
+    def __init__(self, episodes, tasks):
+        self._pairs = SampledPairs(np.asarray(episodes), np.asarray(tasks, np.int32), np.zeros(len(tasks), bool))
+
+    def sample(self, batch_size):
+        assert batch_size == len(self._pairs.episode_ids)
+        return self._pairs
+
+
+def test_transition_batches_have_sparse_reward_at_the_episode_end():
+    table = _table()
+    batches = TransitionBatches(table, _FixedPairs([0] * 50 + [1] * 50, [0] * 50 + [1] * 50), 100, 0.9,
+                                np.random.default_rng(0))
+    batch = next(batches)
+    x, next_x = batch.observation["x"][:, 0], batch.next_observation["x"][:, 0]
+    np.testing.assert_array_equal(next_x, x + 1)
+    np.testing.assert_array_equal(batch.action[:, 0], x * 10)
+    last = np.isin(x, [1, 5])  # The last transition of each episode.
+    assert set(x[:50]) == {0, 1} and set(x[50:]) == {3, 4, 5}
+    np.testing.assert_array_equal(batch.discount, np.where(last, 0.0, 0.9).astype(np.float32))
+    # Episode 0 succeeds at a1 (task 0), episode 1 at a2 (task 1): reward 1 on their last transitions.
+    np.testing.assert_array_equal(batch.reward, last.astype(np.float32))
+    np.testing.assert_array_equal(batch.extras[TASK_ID], [0] * 50 + [1] * 50)
+
+
+def test_records_route_by_collected_for_and_labels():
+    pools = f_skill(_table().records(FAMILY), FAMILY)
+    assert pools == {"a1": {"success": [0], "failure": []}, "a2": {"success": [], "failure": [0]},
+                     "b1": {"success": [1], "failure": []}}
+    with pytest.raises(ValueError, match="must have 2 rows"):
+        _table().with_labels(np.zeros((3, 3)))
+
+
+def test_low_data_tasks_and_summary_table():
+    table = _table()
+    # Own-task successes: a1 1 (episode 0), a2 0 (no episode collected for it), b1 1.
+    assert ablation.low_data_tasks(table, FAMILY) == ("a2",)
+    summary = ablation.summary_table({"orig / uniform": {"a1": 0.5, "a2": 0.0, "b1": 1.0}}, ("a2",))
+    np.testing.assert_allclose(summary.loc["orig / uniform"].to_numpy(), [0.0, 0.5, 1.0, 0.0])

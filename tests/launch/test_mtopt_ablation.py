@@ -1,0 +1,47 @@
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+_REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _run(root: pathlib.Path, run_name: str, *overrides: str) -> dict:
+    command = [sys.executable, "launch/mtopt_ablation.py", "--config=experiments/mtopt.py:tiny",
+               f"--root_dir={root}", f"--run_name={run_name}", *overrides]
+    subprocess.run(command, cwd=_REPO, check=True, capture_output=True, text=True,
+                   env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return json.loads((root / run_name / "mtopt_ablation" / "results.json").read_text())
+
+
+def _total(sizes: dict) -> int:
+    return sizes["success"] + sizes["failure"]
+
+
+def test_tiny_ablation_grid_then_a_new_task_from_the_same_data(tmp_path):
+    results = _run(tmp_path, "grid")
+    assert list(results["rates"]) == [f"{s} / {m}" for s in ("orig", "all", "skill")
+                                      for m in ("uniform", "rebalanced")]
+    num_episodes = results["num_episodes"]
+    assert num_episodes == 6  # 3 chains of a pick and a place segment.
+    for cell, rates in results["rates"].items():
+        assert len(rates) == 8 and all(0.0 <= r <= 1.0 for r in rates.values()), cell
+    sizes = results["pool_sizes"]
+    assert sum(_total(p) for p in sizes["orig / uniform"].values()) == num_episodes
+    assert all(_total(p) == num_episodes for p in sizes["all / uniform"].values())
+    # Skill sharing: each task sees exactly the episodes of its skill (3 pick, 3 place segments).
+    assert all(_total(p) == 3 for p in sizes["skill / rebalanced"].values())
+    table = (tmp_path / "grid" / "mtopt_ablation" / "table.md").read_text()
+    assert "| skill / rebalanced |" in table and "low_data_mean" in table
+
+    dataset = tmp_path / "grid" / "mtopt_ablation" / "dataset"
+    new = _run(tmp_path, "new_task", f"--config.dataset_dir={dataset}",
+               "--config.extra_tasks=('place-blue-on-red',)", "--config.grid.strategies=('orig','skill')",
+               "--config.grid.samplers=('rebalanced',)")
+    assert list(new["rates"]) == ["orig / rebalanced", "skill / rebalanced"]
+    assert "place-blue-on-red" in new["rates"]["skill / rebalanced"]
+    # No episode was collected for the new task: it gets data only through impersonation.
+    assert _total(new["pool_sizes"]["orig / rebalanced"]["place-blue-on-red"]) == 0
+    assert _total(new["pool_sizes"]["skill / rebalanced"]["place-blue-on-red"]) == 3
+    assert not (tmp_path / "new_task" / "mtopt_ablation" / "dataset").exists()
