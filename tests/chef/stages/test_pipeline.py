@@ -29,7 +29,7 @@ def test_pipeline_writes_table_one_plots_and_video(tiny_run):
     run = tiny_run / "t"
     table = (run / "pipeline/table_1.md").read_text().splitlines()
     assert [row.split("|")[1].strip() for row in table[-4:]] == ["COLLECT", "HYPERPARAM", "EXECUTE", "FINE-TUNE"]
-    assert "triplet 5" in table[1]
+    assert any("triplet 5" in row for row in table)
     for stage in ("collect", "sweep", "execute", "finetune", "pipeline"):
         assert (run / stage / "DONE").exists()
         assert (run / stage / "results.json").exists()
