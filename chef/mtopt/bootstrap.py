@@ -8,7 +8,6 @@ retreats. Noise makes them imperfect: an xy offset drawn once per segment
 (the policy aims beside the object) and Gaussian noise on every velocity
 command. Both read only privileged state, so they drive any observation set.
 """
-import enum
 from typing import Mapping
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from chef.mtopt.rgb_tasks import COLOURS, resting_half_heights
 from rgb_stacking_env.observations import OBJECT_POSES_KEY
 from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
-from rgb_stacking_env.scripted_policy import horizontal_face_yaw, wrap_angle, yaw_of
+from rgb_stacking_env.scripted_policy import Phase, horizontal_face_yaw, wrap_angle, yaw_of
 from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW
 
 _GAIN = 3.0  # 1/s, position P-gain.
@@ -30,17 +29,6 @@ _REACHED = 0.006  # m
 _ALIGNED = 0.05  # rad
 _CLOSE_STEPS = 16
 _OPEN_STEPS = 12
-
-
-class Phase(enum.IntEnum):
-    APPROACH = 0
-    DESCEND = 1
-    CLOSE = 2
-    LIFT = 3
-    CARRY = 4
-    LOWER = 5
-    OPEN = 6
-    RETREAT = 7
 
 
 class NoisyPickPlace:
