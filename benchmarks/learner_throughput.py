@@ -2,7 +2,8 @@
 
 Prints one JSON object per line (updates per wall-clock second and per
 CPU-second of this process): the state config (batch 256, 6 tasks, 20
-action samples, 51 atoms), the same with one task, and the pixel configs (small and large ResNet, three
+action samples, 51 atoms), the same with one task, `collect_state` (exactly what
+`experiments/collect.py:state` trains), and the pixel configs (small and large ResNet, three
 64x64 cameras), on the default JAX device (CPU here, GPU when present).
 
   .venv/bin/python benchmarks/learner_throughput.py [--configs=state,pixels_small] [--updates=50]
@@ -19,8 +20,10 @@ from chef import types
 from chef.agents.mpo import learning
 from chef.agents.mpo.config import MPOConfig
 from chef.networks import multitask
+from chef.stages import components
+from experiments import collect
 
-_CONFIGS = flags.DEFINE_list("configs", ["state", "state_single_task", "pixels_small", "pixels_large"],
+_CONFIGS = flags.DEFINE_list("configs", ["state", "state_single_task", "collect_state", "pixels_small", "pixels_large"],
                              "Which configs to run.")
 _UPDATES = flags.DEFINE_integer("updates", 50, "Timed updates for the state config.")
 _PIXEL_UPDATES = flags.DEFINE_integer("pixel_updates", 5, "Timed updates for the pixel configs.")
@@ -41,19 +44,30 @@ def _num_tasks(name: str) -> int:
     return 1 if name == "state_single_task" else NUM_TASKS
 
 
+def _collect_state() -> tuple[MPOConfig, dict[str, tuple[int, ...]]]:
+    """The MPO config and input shapes of `experiments/collect.py:state` (what COLLECT trains)."""
+    config = collect.get_config("state")
+    spec = components.observation_spec(config)
+    return components.mpo_config(config), {k: tuple(s.shape) for k, s in spec.items()}
+
+
 def _config(name: str) -> MPOConfig:
+    if name == "collect_state":
+        return _collect_state()[0]
     if name in ("state", "state_single_task"):
         network = multitask.NetworkConfig(observation_keys=tuple(STATE_SPEC))
     elif name in ("pixels_small", "pixels_large"):
         network = multitask.NetworkConfig(observation_keys=PROPRIO_KEYS + CAMERAS, resnet=name.split("_")[1])
     else:
-        raise ValueError(f"unknown config {name!r}; valid: state, state_single_task, pixels_small, pixels_large")
+        raise ValueError(f"unknown config {name!r}; valid: state, state_single_task, collect_state, pixels_small, "
+                         "pixels_large")
     return MPOConfig(network=network, num_samples=20)
 
 
-def _batches(keys: tuple[str, ...], batch_size: int, num_tasks: int, seed: int = 0) -> Iterator[types.Transition]:
+def _batches(keys: tuple[str, ...], batch_size: int, num_tasks: int, seed: int = 0,
+             spec: dict[str, tuple[int, ...]] | None = None) -> Iterator[types.Transition]:
     rng = np.random.default_rng(seed)
-    spec = dict(STATE_SPEC, **{camera: (64, 64, 3) for camera in CAMERAS})
+    spec = spec or dict(STATE_SPEC, **{camera: (64, 64, 3) for camera in CAMERAS})
 
     def observation():
         return {k: (rng.integers(0, 256, (batch_size, *spec[k]), np.uint8) if k.endswith("/pixels")
@@ -68,7 +82,8 @@ def measure(name: str, batch_size: int, num_updates: int) -> dict:
     config, num_tasks = _config(name), _num_tasks(name)
     policy, critic = multitask.make_networks(config.network, num_tasks, ACTION_DIM)
     # A batch already on the device: this times the update, not an input pipeline.
-    batch = jax.device_put(next(_batches(config.network.observation_keys, batch_size, num_tasks)))
+    spec = _collect_state()[1] if name == "collect_state" else None
+    batch = jax.device_put(next(_batches(config.network.observation_keys, batch_size, num_tasks, spec=spec)))
     state = learning.init_training_state(policy, critic, config, batch.observation, ACTION_DIM,
                                          jax.random.PRNGKey(0))
     update_step = learning.make_update_step(policy, critic, config, range(num_tasks))

@@ -22,17 +22,21 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.haptics = True  # Wrist force/torque among the agent's inputs.
     c.scheduler = dict(kind="sac_q", tasks=TASK_NAMES, main_task="stack_leave", num_segments=3,
                        temperature=1.0, epsilon=0.2, learning_rate=0.1)
+    # Per-task heads run on every (state, sampled action, task) triple: small heads and 10 action
+    # samples keep a 6-task update cheap enough that 2 CPU cores also leave room for the actors.
     c.network = dict(resnet=ml_collections.FieldReference(None, field_type=str), torso_hidden_sizes=(256, 256),
-                     head_hidden_sizes=(128,), share_policy_torso=True, share_critic_torso=True, num_atoms=51)
+                     head_hidden_sizes=(64,), share_policy_torso=True, share_critic_torso=True, num_atoms=51)
     # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
-    c.mpo = dict(tasks=(), policy_learning_rate=1e-4, critic_learning_rate=1e-4, num_samples=20,
+    c.mpo = dict(tasks=(), policy_learning_rate=1e-4, critic_learning_rate=1e-4, num_samples=10,
                  target_update_period=100, v_min=0.0, v_max=100.0)
     c.adder = dict(n_step=5, discount=0.99)
     c.replay = dict(max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
     c.learner = dict(batch_size=256, num_steps=200_000, publish_period=100, checkpoint_period=2_000,
                      log_period=100)
-    c.actors = dict(num_actors=2, max_restarts=3)
-    c.evaluator = dict(enabled=True, period_s=300.0)  # Main-task episodes during training.
+    # scripted_fraction: share of actor episodes run by the noisy scripted stacking policy (0 = pure RL).
+    c.actors = dict(num_actors=2, max_restarts=3, scripted_fraction=0.0, scripted_noise=0.2)
+    # One head's policy mean per evaluator episode, cycling over `tasks` (() = every head).
+    c.evaluator = dict(enabled=True, period_s=300.0, tasks=())
     # Final evaluation of a stage's policy (COLLECT, each EXECUTE candidate, FINE-TUNE).
     c.evaluation = dict(episodes_per_triplet=20, triplets=("1", "2", "3", "4", "5"))
     if variant == "vision":
@@ -42,8 +46,6 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     if variant == "demo":
         c.env.episode_length = 200
         c.network.torso_hidden_sizes = (128, 128)
-        c.network.head_hidden_sizes = (64,)
-        c.mpo.num_samples = 10
         c.replay.min_size = 1_000
         c.replay.samples_per_insert = 8.0
         c.learner.batch_size = 128

@@ -6,6 +6,8 @@
 launcher: services first, crashed workers restarted, the program done when
 its main nodes return.
 """
+import math
+import os
 import socket
 import time
 from typing import Any
@@ -108,13 +110,31 @@ def _error_of(ref: ray.ObjectRef) -> str | None:
         return f"{type(e).__name__}: {str(e).strip().splitlines()[-1]}"
 
 
+def _check_resources(program: program_lib.Program) -> None:
+    """Refuses a program whose nodes cannot all be placed at once (they would wait forever)."""
+    available = ray.cluster_resources()
+    for resource, needed in (("CPU", sum(n.num_cpus for n in program.nodes)),
+                             ("GPU", sum(n.num_gpus for n in program.nodes))):
+        if needed > available.get(resource, 0.0):
+            raise program_lib.NodeFailure(
+                f"the program's {len(program.nodes)} nodes need {needed:g} {resource}s together, the Ray cluster "
+                f"has {available.get(resource, 0.0):g}; add machines or lower the nodes' num_{resource.lower()}s")
+
+
 def launch(program: program_lib.Program, *, address: str | None = None, num_cpus: int | None = None,
            poll_interval_s: float = 0.5, start_timeout_s: float = 120.0) -> dict[str, int]:
-    """Runs `program` on Ray; returns the restart count per node (see module doc)."""
+    """Runs `program` on Ray; returns the restart count per node (see module doc).
+
+    A local Ray instance started here (no `address`) declares at least as many logical CPUs as the
+    program's nodes ask for, so a program with more nodes than cores still runs on a laptop (as
+    with the local launcher); on a cluster the nodes must fit the cluster's resources."""
     started_here = not ray.is_initialized()
     if started_here:
+        if address is None and num_cpus is None:
+            num_cpus = max(os.cpu_count() or 1, math.ceil(sum(n.num_cpus for n in program.nodes)))
         ray.init(address=address, num_cpus=num_cpus, include_dashboard=False,
                  log_to_driver=True, configure_logging=False)
+    _check_resources(program)
     supervisor = _RaySupervisor(program, start_timeout_s)
     try:
         supervisor.start_all()

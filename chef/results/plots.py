@@ -18,7 +18,7 @@ LEARNER_SCALARS = ("critic_loss", "policy_loss", "kl_mean", "temperature", "nll"
 PER_TASK_METRICS = {  # source kind -> per-task metrics plotted for it
     "learner": ("q_mean",),
     "actors": ("success", "episode_return"),
-    "evaluator": ("success", "episode_return"),
+    "evaluator": ("eval_success", "eval_return"),  # The evaluated head's own task only.
 }
 
 
@@ -118,7 +118,9 @@ def plot_stage(stage: Stage, out_dir: str | os.PathLike, *, smooth: int = 10) ->
     if "learner" in stage.metrics:
         sources["learner"] = with_task_means(stage.metrics["learner"], LEARNER_SCALARS)
     if stage.actor_sources:
-        sources["actors"] = stage.actors()
+        actors = stage.actors()
+        # Episodes of the learned policy only, not those of the scripted policy (actors.scripted_fraction).
+        sources["actors"] = actors[actors["scripted"] != 1.0] if "scripted" in actors.columns else actors
     if "evaluator" in stage.metrics:
         sources["evaluator"] = stage.metrics["evaluator"]
     paths = []

@@ -3,6 +3,7 @@
 Every process of a stage calls these with the same config, so they agree on observation
 keys, task order and network shapes without sending anything but the config.
 """
+import dataclasses
 from typing import Any, Mapping
 
 import ml_collections
@@ -10,7 +11,7 @@ import numpy as np
 
 import rgb_stacking_env
 from rgb_stacking_env import object_sets
-from chef import scheduler as scheduler_lib
+from chef import scheduler as scheduler_lib, wrappers
 from chef.agents.mpo import config as mpo_config_lib
 from chef.networks import multitask
 from chef.replay import tables as tables_lib
@@ -25,13 +26,13 @@ def as_config_dict(config: Mapping[str, Any] | ml_collections.ConfigDict) -> ml_
     return ml_collections.ConfigDict(dict(config))
 
 
-def make_env(config: ml_collections.ConfigDict, seed: int, object_set: str | None = None
-             ) -> rgb_stacking_env.RgbStackingEnv:
+def make_env(config: ml_collections.ConfigDict, seed: int, object_set: str | None = None) -> wrappers.CanonicalActions:
+    """The benchmark with canonical [-1, 1] actions: what every CHEF agent acts in and every dataset stores."""
     env = config.env
-    return rgb_stacking_env.make(
+    return wrappers.CanonicalActions(rgb_stacking_env.make(
         object_set=object_set or env.object_set, observation_set=env.observation_set,
         camera_size=env.camera_size, seed=seed, force_termination_threshold=env.force_termination_threshold,
-        episode_length=env.episode_length)
+        episode_length=env.episode_length))
 
 
 def observation_spec(config: ml_collections.ConfigDict) -> dict[str, Any]:
@@ -85,6 +86,51 @@ def replay_config(config: ml_collections.ConfigDict) -> tables_lib.ReplayConfig:
     return config_lib.from_config(tables_lib.ReplayConfig, config.replay, where="config.replay")
 
 
+@dataclasses.dataclass(frozen=True)
+class ActorsConfig:
+    """COLLECT's acting processes (`config.actors`)."""
+
+    num_actors: int = 2
+    max_restarts: int = 3
+    # Share of actor episodes driven by the benchmark's scripted stacking policy (plus Gaussian noise
+    # of std scripted_noise in [-1, 1] action units) instead of the learned policy; 0 = pure RL.
+    scripted_fraction: float = 0.0
+    scripted_noise: float = 0.2
+
+    def __post_init__(self):
+        config_lib.require(self.num_actors >= 1, f"num_actors must be >= 1, got {self.num_actors}")
+        config_lib.require(self.max_restarts >= 0, f"max_restarts must be >= 0, got {self.max_restarts}")
+        config_lib.require(0.0 <= self.scripted_fraction <= 1.0,
+                           f"scripted_fraction must be in [0, 1], got {self.scripted_fraction}")
+        config_lib.require(self.scripted_noise >= 0.0, f"scripted_noise must be >= 0, got {self.scripted_noise}")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorConfig:
+    """COLLECT's evaluator (`config.evaluator`): the policy mean of one head per episode, cycling
+    over `tasks` (() = every head), `period_s` seconds of pause between episodes."""
+
+    enabled: bool = True
+    period_s: float = 300.0
+    tasks: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        config_lib.require(self.period_s >= 0.0, f"period_s must be >= 0, got {self.period_s}")
+
+
+def actors_config(config: ml_collections.ConfigDict) -> ActorsConfig:
+    return config_lib.from_config(ActorsConfig, config.actors, where="config.actors")
+
+
+def evaluator_config(config: ml_collections.ConfigDict) -> EvaluatorConfig:
+    return config_lib.from_config(EvaluatorConfig, config.evaluator, where="config.evaluator")
+
+
+def evaluated_tasks(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """The heads the COLLECT evaluator cycles through."""
+    return evaluator_config(config).tasks or head_names(config)
+
+
 def make_networks(config: ml_collections.ConfigDict):
     """(policy, critic) with one head per task of `head_names(config)`."""
     action_dim = int(np.prod(rgb_stacking_env.environment.ACTION_MAX.shape))
@@ -99,10 +145,13 @@ def validate(config: ml_collections.ConfigDict, online: bool = False) -> None:
     scheduler = scheduler_config(config)
     replay_config(config)
     needed = scheduler.tasks if online else (scheduler.main_task,)
-    missing = [t for t in needed if t not in head_names(config)]
+    if online:
+        actors_config(config)
+        needed = needed + evaluated_tasks(config)
+    missing = sorted({t for t in needed if t not in head_names(config)})
     if missing:
         raise config_lib.ConfigError(
-            f"task(s) {missing} of config.scheduler have no policy head; heads (config.mpo.tasks): {head_names(config)}")
+            f"task(s) {missing} of config.scheduler / config.evaluator have no policy head; heads (config.mpo.tasks): {head_names(config)}")
 
 
 def triplet_label(triplet: tuple[str, str, str]) -> str:

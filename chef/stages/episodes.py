@@ -5,7 +5,7 @@ from typing import Protocol, Sequence
 import dm_env
 import numpy as np
 
-from chef.agents.mpo.actor import MPOActor
+from chef import core
 from chef.stages import components
 
 
@@ -43,10 +43,13 @@ class EpisodeResult:
         return components.episode_success(self.final_reward)
 
 
-def run_episode(env: dm_env.Environment, actor: MPOActor, head_schedule: Sequence[int], segment_length: int,
+def run_episode(env: dm_env.Environment, actor: core.Actor, head_schedule: Sequence[int], segment_length: int,
                 observers: Sequence[Observer] = ()) -> EpisodeResult:
-    """Acts for one episode; segment h (steps [h * segment_length, ...)) uses head head_schedule[h]."""
+    """Acts for one episode; segment h (steps [h * segment_length, ...)) uses head head_schedule[h].
+
+    `actor` has `set_task(head)` besides the core.Actor methods (MPOActor, ScriptedStackingActor)."""
     timestep = env.reset()
+    actor.observe_first(timestep)
     for observer in observers:
         observer.add_first(timestep)
     rewards = []

@@ -16,6 +16,7 @@ import rgb_stacking_env
 from chef import scheduler as scheduler_lib
 from chef.agents.mpo import learning as mpo_learning
 from chef.agents.mpo.actor import MPOActor
+from chef.agents.scripted import ScriptedStackingActor
 from chef.data import rlds_writer
 from chef.replay import adders, dataset as replay_dataset, server as server_lib, tables, variables
 from chef.stages import checkpoints, components, episodes
@@ -89,25 +90,27 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
               pause_s: float = 0.0) -> None:
     """Collects episodes forever (or `max_episodes`): SAC-X schedule, n-step adder, RLDS writer.
 
-    With `evaluation`, acts with the policy mean on the main task only, feeds no replay and
-    pauses `pause_s` after each episode.
+    A `config.actors.scripted_fraction` share of episodes is driven by the noisy scripted stacking
+    policy instead (task_sequence ('scripted',), no scheduler update).
+    With `evaluation`, acts with the policy mean of one head per episode, cycling over
+    `config.evaluator.tasks`, feeds no replay and pauses `pause_s` after each episode.
     A restarted actor appends to its dataset and continues its seed sequence.
     """
     config = components.as_config_dict(config)
     heads = components.head_names(config)
+    actors_config = components.actors_config(config)
     scheduler_config = components.scheduler_config(config)
-    if evaluation:
-        scheduler_config = scheduler_lib.SchedulerConfig(
-            kind="fixed", tasks=scheduler_config.tasks, fixed_task=scheduler_config.main_task,
-            main_task=scheduler_config.main_task, num_segments=1, episode_length=config.env.episode_length)
+    evaluated = components.evaluated_tasks(config)
     writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES)
     first_episode = writer.num_episodes
-    scheduler = scheduler_lib.Scheduler(scheduler_config, seed=_episode_seed(config, actor_id, first_episode))
-    env = components.make_env(config, seed=_episode_seed(config, actor_id, first_episode))
+    seed = _episode_seed(config, actor_id, first_episode)
+    scheduler = scheduler_lib.Scheduler(scheduler_config, seed=seed)
+    env = components.make_env(config, seed=seed)
     policy, _ = components.make_networks(config)
     variable_client = variables.VariableClient(replay_address, components.replay_config(config).variables_table)
-    actor = MPOActor(policy, variable_client, task=0, evaluation=evaluation,
-                     seed=_episode_seed(config, actor_id, first_episode))
+    actor = MPOActor(policy, variable_client, task=0, evaluation=evaluation, seed=seed)
+    scripted = ScriptedStackingActor(env.to_canonical, actors_config.scripted_noise, seed=seed)
+    rng = np.random.default_rng(seed)
     observers: list[episodes.Observer] = [writer]
     if not evaluation:
         adder = adders.NStepTransitionAdder(reverb.Client(replay_address), components.replay_config(config).data_tables,
@@ -117,16 +120,29 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     main_index = rgb_stacking_env.TASK_NAMES.index(scheduler_config.main_task)
     episode = first_episode
     while max_episodes is None or episode < first_episode + max_episodes:
-        schedule = scheduler.sample_schedule()
-        names = scheduler.task_names(schedule)
-        result = episodes.run_episode(env, actor, [heads.index(t) for t in names],
-                                      scheduler_config.segment_length, observers)
-        scheduler.update(schedule, result.rewards[:, main_index])
+        is_scripted = not evaluation and rng.uniform() < actors_config.scripted_fraction
+        if evaluation:
+            names = (evaluated[episode % len(evaluated)],)
+            result = episodes.run_episode(env, actor, [heads.index(names[0])], config.env.episode_length, observers)
+        elif is_scripted:
+            names = ("scripted",)
+            result = episodes.run_episode(env, scripted, [0], config.env.episode_length, observers)
+        else:
+            schedule = scheduler.sample_schedule()
+            names = scheduler.task_names(schedule)
+            result = episodes.run_episode(env, actor, [heads.index(t) for t in names],
+                                          scheduler_config.segment_length, observers)
+            scheduler.update(schedule, result.rewards[:, main_index])
         writer.end_episode(rlds_writer.EpisodeMetadata(
             stage=stage, success=result.success, policy_version=variable_client.version, task_sequence=names,
             triplet=components.triplet_label(env.simulation.scene.triplet),
             seed=_episode_seed(config, actor_id, episode)))
-        row = {"episode": episode, "policy_version": variable_client.version, "length": result.length}
+        row = {"episode": episode, "policy_version": variable_client.version, "length": result.length,
+               "scripted": float(is_scripted)}
+        if evaluation:
+            index = rgb_stacking_env.TASK_NAMES.index(names[0])
+            row.update({f"eval_return/{names[0]}": float(result.returns[index]),
+                        f"eval_success/{names[0]}": float(result.success[index])})
         row.update({f"episode_return/{t}": float(r) for t, r in zip(rgb_stacking_env.TASK_NAMES, result.returns)})
         row.update({f"success/{t}": float(s) for t, s in zip(rgb_stacking_env.TASK_NAMES, result.success)})
         metrics.write(episode, row)

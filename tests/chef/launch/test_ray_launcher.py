@@ -25,3 +25,10 @@ def test_ray_failed_main_node_is_reported(local_ray):
     program = program_lib.Program([program_lib.Node("learner", nodes.fails_main, role="main", num_cpus=0.5)])
     with pytest.raises(program_lib.NodeFailure, match="'learner' .*learner diverged"):
         ray_launcher.launch(program)
+
+
+def test_program_larger_than_the_cluster_is_refused_not_left_waiting(local_ray):
+    program = program_lib.Program([program_lib.Node("learner", nodes.fails_main, role="main", num_cpus=3),
+                                   program_lib.Node("actor", nodes.fails_main, role="worker", num_cpus=2)])
+    with pytest.raises(program_lib.NodeFailure, match="need 5 CPUs together, the Ray cluster has 4"):
+        ray_launcher.launch(program)

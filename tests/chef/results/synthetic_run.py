@@ -40,7 +40,9 @@ def make_run(root: pathlib.Path, name: str = "tiny") -> pathlib.Path:
     for index in range(2):
         _write_actor(collect.subdir("metrics"), index, episodes=4)
     evaluator = MetricsWriter(collect.subdir("metrics"), "evaluator")
-    evaluator.write(50, {"episodes": 4, **{f"success/{t}": 0.25 for t in TASKS}})
+    for episode, task in enumerate(TASKS):  # One head per evaluator episode.
+        evaluator.write(episode, {"episode": episode, f"eval_return/{task}": 2.0 * episode,
+                                  f"eval_success/{task}": float(episode % 2), **{f"success/{t}": 0.0 for t in TASKS}})
     evaluator.close()
     collect.mark_done()
 

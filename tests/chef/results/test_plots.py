@@ -16,7 +16,7 @@ def test_plot_stage_draws_learner_actor_and_evaluator_curves(tiny_run, tmp_path)
     paths = plots.plot_stage(stage, tmp_path / "plots")
     assert sorted(p.name for p in paths) == [
         "collect_actors_episode_return.png", "collect_actors_success.png",
-        "collect_evaluator_success.png", "collect_learner.png", "collect_learner_q_mean.png"]
+        "collect_evaluator_eval_return.png", "collect_evaluator_eval_success.png", "collect_learner.png", "collect_learner_q_mean.png"]
     assert all(_is_png(p) for p in paths)
 
 

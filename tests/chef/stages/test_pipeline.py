@@ -1,10 +1,13 @@
-"""The CHEF pipeline end to end at tiny scale (real env, Reverb, learners, RLDS), then EXECUTE
-again on Ray, and the analysis notebook on the resulting run directory."""
+"""The CHEF pipeline end to end at tiny scale (real env, Reverb, learners, RLDS), again on Ray,
+every later stage killed and resumed, and the analysis notebook on the resulting run directory."""
 import json
+import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -67,15 +70,70 @@ def test_finetune_mixes_collect_and_execute_data(tiny_run):
     assert steps[-1] == 40
 
 
-def test_execute_runs_on_ray(tiny_run):
-    for stage in ("collect", "sweep"):
-        shutil.copytree(tiny_run / "t" / stage, tiny_run / "r" / stage)
+def test_pipeline_runs_on_ray(tiny_run):
+    """COLLECT (replay, learner, actors, evaluator), SWEEP and EXECUTE as Ray actors on a local Ray instance."""
     result = subprocess.run(
-        [sys.executable, "launch/execute.py", "--config=experiments/execute.py:tiny", f"--root_dir={tiny_run}",
-         "--run_name=r", "--launcher=ray"], cwd=REPO, capture_output=True, text=True, timeout=600)
+        [sys.executable, "launch/pipeline.py", "--config=experiments/pipeline.py:tiny", f"--root_dir={tiny_run}",
+         "--run_name=r", "--launcher=ray"], cwd=REPO, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-4000:]
+    for stage in ("collect", "sweep", "execute", "finetune", "pipeline"):
+        assert (tiny_run / "r" / stage / "DONE").exists()
+    assert _episodes(tiny_run / "r/collect/datasets/actor_0")
     results = json.loads((tiny_run / "r/execute/results.json").read_text())
     assert sorted(results["ranking"]) == ["bc", "mpo_multitask", "mpo_singletask"]
+
+
+def _episodes(directory) -> list[dict]:
+    return list(tfds.as_numpy(tfds.builder_from_directory(str(directory)).as_dataset(split="train")))
+
+
+def _killed_then_resumed(command: list[str], trigger: str, stage_dir: pathlib.Path) -> subprocess.CompletedProcess:
+    """Runs `command`, SIGKILLs its whole process group once `stage_dir` holds a match of the glob
+    `trigger`, then reruns it with --resume."""
+    first = subprocess.Popen(command, cwd=REPO, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while not list(stage_dir.glob(trigger)):
+        assert first.poll() is None and time.monotonic() < deadline, f"no {trigger} before the process ended"
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (stage_dir / "DONE").exists()
+    return subprocess.run(command + ["--resume"], cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+def test_sweep_execute_and_finetune_resume_after_a_kill(tiny_run):
+    shutil.copytree(tiny_run / "t/collect", tiny_run / "k/collect")
+    run = tiny_run / "k"
+    common = [f"--root_dir={tiny_run}", "--run_name=k"]
+
+    sweep = [sys.executable, "launch/sweep.py", "--config=experiments/sweep.py:tiny", "--sweep=sweeps/chef_demo.py",
+             "--config.learner.num_steps=400", "--config.learner.checkpoint_period=20", *common]
+    resumed = _killed_then_resumed(sweep, "candidates/*/checkpoints/step_20", run / "sweep")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    results = json.loads((run / "sweep/results.json").read_text())["candidates"]
+    assert {n for n, r in results.items() if "failed" not in r["final_metrics"]} == {
+        "mpo_multitask", "mpo_singletask", "bc"}
+    for name in ("mpo_multitask", "mpo_singletask", "bc"):
+        steps = [json.loads(line)["step"] for line in
+                 (run / "sweep/candidates" / name / "metrics/learner.jsonl").read_text().splitlines()]
+        assert steps[-1] == 400
+
+    execute = [sys.executable, "launch/execute.py", "--config=experiments/execute.py:tiny",
+               "--config.evaluation.episodes_per_triplet=2", *common]
+    resumed = _killed_then_resumed(execute, "candidates/*.json", run / "execute")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    table = json.loads((run / "execute/results.json").read_text())["table"]
+    assert all(sum(c["episodes"] for c in table[name].values()) == 10 for name in table)
+    for name in table:  # Every episode is kept: a candidate killed half-way appends its rerun.
+        assert len(_episodes(run / "execute/datasets" / name)) >= 10
+
+    finetune = [sys.executable, "launch/finetune.py", "--config=experiments/finetune.py:tiny",
+                "--config.finetune.num_steps=400", *common]  # A checkpoint every 100 steps.
+    resumed = _killed_then_resumed(finetune, "checkpoints/step_100", run / "finetune")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    steps = [json.loads(line)["step"] for line in (run / "finetune/metrics/learner.jsonl").read_text().splitlines()]
+    assert steps[-1] == 400 and steps.count(10) == 1  # Continued from a checkpoint, not from step 0.
 
 
 def test_completed_stage_is_never_overwritten(tiny_run):

@@ -1,0 +1,60 @@
+"""Environment wrappers shared by the agents (Acme's wrappers, written for this stack)."""
+from typing import Any
+
+import dm_env
+import numpy as np
+from dm_env import specs
+
+
+class CanonicalActions(dm_env.Environment):
+    """Agents act in [-1, 1]^A; actions are rescaled affinely to the environment's bounds.
+
+    Like Acme's CanonicalSpecWrapper: MPO's Gaussian policy (clipped to [-1, 1]) then covers the whole
+    action box instead of saturating a bound such as the arm's 0.07 m/s velocity limit. Attributes of
+    the wrapped environment (e.g. `simulation`) stay reachable.
+    """
+
+    def __init__(self, environment: dm_env.Environment):
+        self._environment = environment
+        spec = environment.action_spec()
+        self._minimum = np.broadcast_to(np.asarray(spec.minimum, np.float32), spec.shape)  # [A]
+        self._maximum = np.broadcast_to(np.asarray(spec.maximum, np.float32), spec.shape)  # [A]
+        if not np.all(np.isfinite(self._minimum) & np.isfinite(self._maximum) & (self._minimum < self._maximum)):
+            raise ValueError(f"canonical actions need finite bounds with min < max, got {spec}")
+        self._spec = specs.BoundedArray(spec.shape, np.float32, -1.0, 1.0, name=spec.name)
+
+    def to_environment(self, action: np.ndarray) -> np.ndarray:
+        """[-1, 1] -> environment units (clipped first). action: [A]"""
+        action = np.clip(np.asarray(action, np.float32), -1.0, 1.0)
+        return self._minimum + (action + 1.0) * 0.5 * (self._maximum - self._minimum)
+
+    def to_canonical(self, action: np.ndarray) -> np.ndarray:
+        """Environment units -> [-1, 1] (e.g. for a scripted policy's actions). action: [A]"""
+        scaled = 2.0 * (np.asarray(action, np.float32) - self._minimum) / (self._maximum - self._minimum) - 1.0
+        return np.clip(scaled, -1.0, 1.0).astype(np.float32)
+
+    def reset(self) -> dm_env.TimeStep:
+        return self._environment.reset()
+
+    def step(self, action: np.ndarray) -> dm_env.TimeStep:
+        return self._environment.step(self.to_environment(action))
+
+    def action_spec(self) -> specs.BoundedArray:
+        return self._spec
+
+    def observation_spec(self) -> Any:
+        return self._environment.observation_spec()
+
+    def reward_spec(self) -> Any:
+        return self._environment.reward_spec()
+
+    def discount_spec(self) -> Any:
+        return self._environment.discount_spec()
+
+    def close(self) -> None:
+        self._environment.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._environment, name)
