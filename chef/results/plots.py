@@ -36,17 +36,17 @@ def _save(figure: Figure, path: str | os.PathLike) -> pathlib.Path:
 
 
 def plot_task_curves(frame: pd.DataFrame, metric: str, path: str | os.PathLike, *,
-                     title: str = "", smooth: int = 1) -> pathlib.Path:
-    """One line per task of '<metric>/<task>' against step (rolling mean over `smooth` rows)."""
+                     title: str = "", smooth: int = 1, x: str = "step") -> pathlib.Path:
+    """One line per task of '<metric>/<task>' against column `x` (rolling mean over `smooth` rows)."""
     columns = task_columns(frame, metric)
     if not columns:
         raise ValueError(f"no '{metric}/<task>' columns to plot; columns: {sorted(map(str, frame.columns))}")
     figure = Figure(figsize=(7, 4))
     axes = figure.add_subplot()
     for task, column in columns.items():
-        rows = frame[["step", column]].dropna()
-        axes.plot(rows["step"], rows[column].rolling(smooth, min_periods=1).mean(), label=task)
-    axes.set(xlabel="step", ylabel=metric, title=title or metric)
+        rows = frame[[x, column]].dropna()
+        axes.plot(rows[x], rows[column].rolling(smooth, min_periods=1).mean(), label=task)
+    axes.set(xlabel=x.replace("_", " "), ylabel=metric, title=title or metric)
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)
     return _save(figure, path)
@@ -129,10 +129,11 @@ def plot_stage(stage: Stage, out_dir: str | os.PathLike, *, smooth: int = 10) ->
                                   title=f"{stage.name}: learner"))
     for kind, frame in sources.items():
         window = smooth if kind == "actors" else 1
+        x = "policy_version" if kind == "evaluator" and "policy_version" in frame.columns else "step"
         for metric in PER_TASK_METRICS[kind]:
             if task_columns(frame, metric):
                 paths.append(plot_task_curves(frame, metric, out_dir / f"{stage.name}_{kind}_{metric}.png",
-                                              title=f"{stage.name}: {kind} {metric}", smooth=window))
+                                              title=f"{stage.name}: {kind} {metric}", smooth=window, x=x))
     if stage.candidates:
         frames = {name: with_task_means(candidate.metrics["learner"], LEARNER_SCALARS)
                   for name, candidate in stage.candidates.items() if "learner" in candidate.metrics}

@@ -41,7 +41,7 @@ def make_run(root: pathlib.Path, name: str = "tiny") -> pathlib.Path:
         _write_actor(collect.subdir("metrics"), index, episodes=4)
     evaluator = MetricsWriter(collect.subdir("metrics"), "evaluator")
     for episode, task in enumerate(TASKS):  # One head per evaluator episode.
-        evaluator.write(episode, {"episode": episode, f"eval_return/{task}": 2.0 * episode,
+        evaluator.write(episode, {"episode": episode, "policy_version": 10 * episode, f"eval_return/{task}": 2.0 * episode,
                                   f"eval_success/{task}": float(episode % 2), **{f"success/{t}": 0.0 for t in TASKS}})
     evaluator.close()
     collect.mark_done()
