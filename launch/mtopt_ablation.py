@@ -1,4 +1,4 @@
-"""MT-Opt ablation: (orig, all, skill) x (uniform, rebalanced) on one dataset, Table II style.
+"""MT-Opt ablation: (orig, all, skill, skill_p) x (uniform, rebalanced) on one dataset, Table II style.
 
   python launch/mtopt_ablation.py --config=experiments/mtopt.py:state --run_name=ablation
   python launch/mtopt_ablation.py --config=experiments/mtopt.py:tiny --run_name=smoke
@@ -8,6 +8,8 @@
 
 Writes to <root_dir>/<run_name>/mtopt_ablation/: dataset/ (RLDS, when collected),
 results.json (per-task rates, pool sizes, low-data tasks), table.md.
+`decision_period` (control steps per agent decision) applies to collection, training and
+evaluation alike; a reused dataset_dir must have been collected with the same period.
 """
 import json
 
@@ -19,7 +21,7 @@ from ml_collections import config_flags
 from chef.agents.qtopt.config import QtOptConfig
 from chef.data.rlds_writer import EpisodeWriter
 from chef.launch import flags as launch_flags
-from chef.mtopt import ablation, collection, episodes, rgb_tasks
+from chef.mtopt import ablation, collection, decisions, episodes, rgb_tasks
 from chef.results.markdown import to_markdown
 from chef.utils import config as config_lib
 from chef.utils import run_dir
@@ -35,10 +37,14 @@ def main(argv):
     stage.log_to_file()
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family(tuple(config.extra_tasks))
-    collect_config = config_lib.from_config(collection.CollectionConfig, config.collection, where="collection")
+    period = int(config.decision_period)
+    collect_config = config_lib.from_config(
+        collection.CollectionConfig, {**config_lib.to_dict(config.collection), "decision_period": period},
+        where="collection")
     qtopt = config_lib.from_config(QtOptConfig, {**config_lib.to_dict(config.qtopt), "num_tasks": len(family)},
                                    where="qtopt")
-    grid = config_lib.from_config(ablation.GridConfig, config.grid, where="grid")
+    grid = config_lib.from_config(ablation.GridConfig, {**config_lib.to_dict(config.grid), "decision_period": period},
+                                  where="grid")
     episode_length = max(collect_config.pick_steps + collect_config.place_steps, grid.pick_steps + grid.place_steps)
     env = rgb_stacking_env.make(**config.env, seed=config.seed, episode_length=episode_length)
     dataset_dir = config.dataset_dir
@@ -50,17 +56,29 @@ def main(argv):
         finally:
             writer.close()
     table = episodes.load_episodes(dataset_dir, family, qtopt.observation_keys)
+    longest = decisions.num_decisions(max(collect_config.pick_steps, collect_config.place_steps), period) + 1
+    if config.dataset_dir and table.lengths.max() > longest:
+        raise ValueError(f"{dataset_dir} has episodes of {table.lengths.max()} steps, more than the {longest} of "
+                         f"decision_period {period}; was it collected with a shorter decision period?")
     logging.info("%d episodes; successes per task: %s", len(table), dict(zip(family.names, table.labels.sum(0))))
-    results = ablation.run_grid(table, family, env, qtopt, grid, config.seed)
-    results["dataset_dir"] = str(dataset_dir)
-    results["num_episodes"] = len(table)
-    run_dir.atomic_write_text(stage.path / "results.json", json.dumps(results, indent=2))
-    summary = ablation.summary_table(results["rates"], results["low_data_tasks"])
-    per_task = pd.DataFrame(results["rates"]).T
-    text = (f"# MT-Opt ablation ({len(table)} episodes, {grid.num_steps} learner steps per cell)\n\n"
-            f"{to_markdown(summary)}\n\nLow-data tasks: {', '.join(results['low_data_tasks'])}\n\n"
-            f"## Success rate per task\n\n{to_markdown(per_task)}\n")
-    run_dir.atomic_write_text(stage.path / "table.md", text)
+
+    def write(results: dict, done: bool) -> str:
+        results = {**results, "dataset_dir": str(dataset_dir), "num_episodes": len(table),
+                   "num_steps": int(table.lengths.sum()), "decision_period": period, "complete": done}
+        run_dir.atomic_write_text(stage.path / "results.json", json.dumps(results, indent=2))
+        summary = ablation.summary_table(results["rates"], results["low_data_tasks"])
+        per_task = pd.DataFrame(results["rates"]).T
+        text = (f"# MT-Opt ablation ({len(table)} episodes, {grid.num_steps} learner steps per cell, "
+                f"decision period {period} control steps; skill_p = f_skill({grid.p_success}, {grid.p_failure}))"
+                f"{'' if done else ' (partial)'}\n\n"
+                f"{to_markdown(summary)}\n\nLow-data tasks: {', '.join(results['low_data_tasks'])}\n\n"
+                f"## Success rate per task\n\n{to_markdown(per_task)}\n")
+        run_dir.atomic_write_text(stage.path / "table.md", text)
+        return text
+
+    results = ablation.run_grid(table, family, env, qtopt, grid, config.seed,
+                                on_cell=lambda partial: write(partial, done=False))
+    text = write(results, done=True)
     stage.mark_done({"cells": list(results["rates"])})
     print(text)
 

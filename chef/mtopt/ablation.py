@@ -1,6 +1,7 @@
 """The MT-Opt data-sharing ablation (MT-Opt Table II) on one dataset with one budget.
 
-Grid: impersonation (orig, all, skill) x sampling (uniform, rebalanced). Each
+Grid: impersonation (orig, all, skill, skill_p) x sampling (uniform, rebalanced),
+where 'skill_p' is f_skill(p_s, p_f) with the grid's p_success / p_failure. Each
 cell trains a fresh multi-task QT-Opt learner for `num_steps` on the same
 episodes and is evaluated per task in the environment. The summary per cell
 is the min / mean / max success over tasks and the mean over the low-data
@@ -9,7 +10,7 @@ collected for them.
 """
 import dataclasses
 import itertools
-from typing import Sequence
+from typing import Callable, Sequence
 
 import jax
 import numpy as np
@@ -28,22 +29,29 @@ from chef.mtopt.tasks import TaskFamily
 from chef.utils.config import require
 
 SAMPLERS = ("uniform", "rebalanced")
+GRID_STRATEGIES = (*STRATEGIES, "skill_p")  # 'skill_p': f_skill(p_success, p_failure).
 
 
 @dataclasses.dataclass(frozen=True)
 class GridConfig:
     strategies: tuple[str, ...] = STRATEGIES
     samplers: tuple[str, ...] = SAMPLERS
+    p_success: float = 1.0  # 'skill_p': keep an impersonated success with this probability,
+    p_failure: float = 0.5  # and an impersonated failure with this one (MT-Opt: p_s = 1, p_f <= 1).
     num_steps: int = 2000  # Learner steps per cell.
     gamma: float = 0.9
     success_fraction: float = 0.5  # Re-balanced sampler: successes per task's share.
     eval_episodes: int = 5  # Per task and cell.
-    pick_steps: int = 150
+    pick_steps: int = 150  # Control steps (20 Hz) per segment.
     place_steps: int = 150
+    decision_period: int = 1  # Control steps per agent decision; must match the dataset's.
 
     def __post_init__(self):
-        require(set(self.strategies) <= set(STRATEGIES) and self.strategies,
-                f"strategies must be a non-empty subset of {STRATEGIES}, got {self.strategies}")
+        require(set(self.strategies) <= set(GRID_STRATEGIES) and self.strategies,
+                f"strategies must be a non-empty subset of {GRID_STRATEGIES}, got {self.strategies}")
+        require(0.0 <= self.p_success <= 1.0 and 0.0 <= self.p_failure <= 1.0,
+                f"p_success and p_failure must lie in [0, 1], got {self.p_success}, {self.p_failure}")
+        require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
         require(set(self.samplers) <= set(SAMPLERS) and self.samplers,
                 f"samplers must be a non-empty subset of {SAMPLERS}, got {self.samplers}")
         require(self.num_steps >= 1, f"num_steps must be >= 1, got {self.num_steps}")
@@ -59,11 +67,18 @@ def low_data_tasks(table: EpisodeTable, family: TaskFamily) -> tuple[str, ...]:
     return tuple(ranked[:max(1, len(ranked) // 2)])
 
 
+def impersonation_config(strategy: str, grid: GridConfig) -> ImpersonationConfig:
+    """The impersonation of a grid strategy ('skill_p': f_skill(p_success, p_failure))."""
+    if strategy == "skill_p":
+        return ImpersonationConfig("skill", grid.p_success, grid.p_failure)
+    return ImpersonationConfig(strategy)
+
+
 def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
                qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
                seed: int) -> tuple[QtOptLearner, dict]:
     """Trains one cell; returns the learner and the pool sizes it trained on."""
-    pools = impersonate(table.records(family), family, ImpersonationConfig(strategy), seed)
+    pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
     rng = np.random.default_rng(seed)
     sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
                else UniformSampler(pools, rng))
@@ -86,7 +101,7 @@ def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptCo
     for task in family.names:
         actor.task_id = family.task_id(task)
         outcomes = evaluation.evaluate_task(env, actor.select_action, family, task, grid.eval_episodes,
-                                            grid.pick_steps, grid.place_steps)
+                                            grid.pick_steps, grid.place_steps, grid.decision_period)
         rates[task] = float(np.mean(outcomes))
     return rates
 
@@ -100,8 +115,11 @@ def summary_table(rates: dict[str, dict[str, float]], low_data: Sequence[str]) -
 
 
 def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, grid: GridConfig,
-             seed: int) -> dict:
-    """Trains and evaluates every cell; returns {'rates', 'pool_sizes', 'low_data_tasks'}."""
+             seed: int, on_cell: Callable[[dict], None] | None = None) -> dict:
+    """Trains and evaluates every cell; returns {'rates', 'pool_sizes', 'low_data_tasks'}.
+
+    `on_cell`, if given, receives the results so far after each cell (for partial tables).
+    """
     spec = env.action_spec()
     action_min, action_max = np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
     rates, sizes = {}, {}
@@ -111,4 +129,7 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
                                           action_max, seed)
         rates[cell] = evaluate_cell(learner, env, family, qtopt, grid, action_min, action_max, seed)
         logging.info("%s: %s", cell, rates[cell])
+        if on_cell is not None:
+            on_cell({"rates": dict(rates), "pool_sizes": dict(sizes),
+                     "low_data_tasks": list(low_data_tasks(table, family))})
     return {"rates": rates, "pool_sizes": sizes, "low_data_tasks": list(low_data_tasks(table, family))}

@@ -36,12 +36,17 @@ class NoisyPickPlace:
 
     aim_noise: std (m) of the per-segment xy aiming offset; action_noise: std of
     the Gaussian added to velocity commands, as a fraction of the velocity bound.
+    decision_period: control steps each returned action is held for (`chef.mtopt.decisions`);
+    the phase timeouts count control steps, so they last as long at any period.
     """
 
-    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator):
+    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator, decision_period: int = 1):
         if aim_noise < 0 or action_noise < 0:
             raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
+        if decision_period < 1:
+            raise ValueError(f"decision_period must be >= 1, got {decision_period}")
         self._aim_noise, self._action_noise, self._rng = aim_noise, action_noise, rng
+        self._period = int(decision_period)
         self._half_heights: dict[str, float] = {}
         self.held: str | None = None
         self.target: str | None = None
@@ -78,7 +83,7 @@ class NoisyPickPlace:
         index = COLOURS.index(self.held)
         pinch, obj = state.pinch_pos, positions[self.held]
         half = self._half_heights[self.held]
-        self._steps += 1
+        self._steps += self._period  # Control steps in this phase, this decision's included.
         yaw_error, close = 0.0, self.phase in (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)
         aim = obj[:2] + self._offset
         if self.phase == Phase.APPROACH:

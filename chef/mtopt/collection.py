@@ -7,6 +7,9 @@ task (lift-*) and, without a reset, `place_steps` steps for a placement task
 for,)`, `success` = every family task's predicate on the segment's final
 state, and a sparse reward: 0 until the last step, which gets the success
 labels and discount 0 (MT-Opt episodes end where success is judged).
+With `decision_period` P > 1 every recorded step is one decision held for P
+control steps (`chef.mtopt.decisions.ActionRepeat`): pick_steps and
+place_steps stay in control steps, so a segment has ceil(steps / P) steps.
 """
 import dataclasses
 from typing import Callable
@@ -16,7 +19,7 @@ import numpy as np
 import tqdm
 
 from chef.data.rlds_writer import EpisodeMetadata, EpisodeWriter
-from chef.mtopt import rgb_tasks
+from chef.mtopt import decisions, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
 from chef.utils.config import require
@@ -32,6 +35,7 @@ class CollectionConfig:
     place_steps: int = 150
     aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
+    decision_period: int = 1  # Control steps per recorded agent step (`chef.mtopt.decisions`).
 
     def __post_init__(self):
         require(self.num_chains >= 1, f"num_chains must be >= 1, got {self.num_chains}")
@@ -39,6 +43,7 @@ class CollectionConfig:
                 f"pick_steps and place_steps must be >= 1, got {self.pick_steps}, {self.place_steps}")
         require(self.aim_noise >= 0 and self.action_noise >= 0,
                 f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}")
+        require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
 
 
 def pick_colour(task: str, rng: np.random.Generator) -> str:
@@ -100,7 +105,10 @@ def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, 
             seed: int) -> list[dict]:
     """Collects `config.num_chains` pick-then-place chains; returns one summary per segment."""
     rng = np.random.default_rng(seed)
-    policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng)
+    env = decisions.with_decision_period(env, config.decision_period)
+    pick_steps = decisions.num_decisions(config.pick_steps, config.decision_period)
+    place_steps = decisions.num_decisions(config.place_steps, config.decision_period)
+    policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period)
     pick_tasks = family.tasks_in_skill(rgb_tasks.ACQUISITION)
     place_tasks = family.tasks_in_skill(rgb_tasks.PLACEMENT)
     metadata = EpisodeMetadata(stage=STAGE, success=(), seed=seed)
@@ -110,13 +118,13 @@ def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, 
         policy.reset(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
         policy.start_pick(pick_colour(pick_task, rng))
-        timestep, labels = run_segment(env, timestep, policy, config.pick_steps, family, writer, pick_task,
+        timestep, labels = run_segment(env, timestep, policy, pick_steps, family, writer, pick_task,
                                        metadata)
         summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task]})
         if timestep.last():  # The environment ended the episode early; start a new chain.
             continue
         place_task = str(rng.choice(place_tasks))
         policy.start_place(place_target(place_task, policy.held, rng))
-        _, labels = run_segment(env, timestep, policy, config.place_steps, family, writer, place_task, metadata)
+        _, labels = run_segment(env, timestep, policy, place_steps, family, writer, place_task, metadata)
         summaries.append({"chain": chain, "task": place_task, "success": labels[place_task]})
     return summaries

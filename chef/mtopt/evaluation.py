@@ -4,14 +4,16 @@ An acquisition task runs the policy for `pick_steps` from a reset. A placement
 task first needs an object in hand: a noise-free scripted pick of the object
 the task moves (place-<c>-on-*: c; place-any and stack_leave: red) runs for
 `pick_steps`, then the policy for `place_steps`. Success is the task's
-predicate on the final simulator state.
+predicate on the final simulator state. With `decision_period` P the policy
+(and the scripted pick) act once per P control steps, as in collection;
+pick_steps and place_steps count control steps.
 """
 from typing import Callable, Mapping
 
 import dm_env
 import numpy as np
 
-from chef.mtopt import rgb_tasks
+from chef.mtopt import decisions, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
 
@@ -34,10 +36,13 @@ def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num
 
 
 def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, task: str, num_episodes: int,
-                  pick_steps: int, place_steps: int) -> list[bool]:
+                  pick_steps: int, place_steps: int, decision_period: int = 1) -> list[bool]:
     """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
     spec = family.task(task)
-    scripted_pick = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
+    env = decisions.with_decision_period(env, decision_period)
+    pick_steps = decisions.num_decisions(pick_steps, decision_period)
+    place_steps = decisions.num_decisions(place_steps, decision_period)
+    scripted_pick = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), decision_period)
     outcomes = []
     for _ in range(num_episodes):
         timestep = env.reset()

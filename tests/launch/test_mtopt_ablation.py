@@ -21,7 +21,7 @@ def _total(sizes: dict) -> int:
 
 def test_tiny_ablation_grid_then_a_new_task_from_the_same_data(tmp_path):
     results = _run(tmp_path, "grid")
-    assert list(results["rates"]) == [f"{s} / {m}" for s in ("orig", "all", "skill")
+    assert list(results["rates"]) == [f"{s} / {m}" for s in ("orig", "all", "skill", "skill_p")
                                       for m in ("uniform", "rebalanced")]
     num_episodes = results["num_episodes"]
     assert num_episodes == 6  # 3 chains of a pick and a place segment.
@@ -32,8 +32,14 @@ def test_tiny_ablation_grid_then_a_new_task_from_the_same_data(tmp_path):
     assert all(_total(p) == num_episodes for p in sizes["all / uniform"].values())
     # Skill sharing: each task sees exactly the episodes of its skill (3 pick, 3 place segments).
     assert all(_total(p) == 3 for p in sizes["skill / rebalanced"].values())
+    # f_skill(1, 0.5): the episodes collected for a task, plus a subset of the skill's other ones.
+    for task, pool in sizes["skill_p / rebalanced"].items():
+        assert sizes["orig / rebalanced"][task]["success"] <= pool["success"] <= sizes["skill / rebalanced"][task]["success"]
+        assert _total(sizes["orig / rebalanced"][task]) <= _total(pool) <= 3
+    assert results["decision_period"] == 2
+    assert results["num_steps"] == 6 * 7  # 12 control steps = 6 decisions per segment, plus the first step.
     table = (tmp_path / "grid" / "mtopt_ablation" / "table.md").read_text()
-    assert "| skill / rebalanced |" in table and "low_data_mean" in table
+    assert "| skill / rebalanced |" in table and "| skill_p / uniform |" in table and "low_data_mean" in table
 
     dataset = tmp_path / "grid" / "mtopt_ablation" / "dataset"
     new = _run(tmp_path, "new_task", f"--config.dataset_dir={dataset}",
