@@ -8,7 +8,7 @@ for,)`, `success` = every family task's predicate on the segment's final
 state, and a sparse reward: 0 until the last step, which gets the success
 labels and discount 0 (MT-Opt episodes end where success is judged).
 With `decision_period` P > 1 every recorded step is one decision held for P
-control steps (`chef.mtopt.decisions.ActionRepeat`): pick_steps and
+control steps (`chef.wrappers.ActionRepeat`): pick_steps and
 place_steps stay in control steps, so a segment has ceil(steps / P) steps.
 """
 import dataclasses

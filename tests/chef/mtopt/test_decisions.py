@@ -44,7 +44,7 @@ def test_num_decisions_rounds_up():
 
 def test_action_repeat_holds_each_action_for_the_period_and_stops_at_the_end():
     base = _CountingEnv(length=7)
-    env = decisions.ActionRepeat(base, 3)
+    env = wrappers.ActionRepeat(base, 3)
     env.reset()
     assert int(env.step(np.array([0.5])).observation) == 3
     assert int(env.step(np.array([-0.5])).observation) == 6
@@ -54,7 +54,7 @@ def test_action_repeat_holds_each_action_for_the_period_and_stops_at_the_end():
     assert env.simulation == "sim" and env.action_spec() == base.action_spec()
     assert decisions.with_decision_period(base, 1) is base
     with pytest.raises(ValueError, match="decision period"):
-        decisions.ActionRepeat(base, 0)
+        wrappers.ActionRepeat(base, 0)
 
 
 def test_scripted_phase_timeouts_count_control_steps():
