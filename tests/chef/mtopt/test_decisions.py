@@ -4,6 +4,7 @@ import pytest
 import rgb_stacking_env
 from dm_env import specs
 
+from chef import wrappers
 from chef.data.rlds_writer import EpisodeWriter
 from chef.mtopt import ablation, collection, decisions, episodes, evaluation, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
