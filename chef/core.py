@@ -32,6 +32,21 @@ class Actor(abc.ABC):
         """Fetches the newest parameters from the variable source."""
 
 
+class AdderActor(Actor):
+    """An actor that forwards what it observes to an optional Acme-style adder
+    (`add_first(timestep)`, `add(action, next_timestep)`), set as `self._adder`."""
+
+    _adder: Any = None
+
+    def observe_first(self, timestep: dm_env.TimeStep) -> None:
+        if self._adder is not None:
+            self._adder.add_first(timestep)
+
+    def observe(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
+        if self._adder is not None:
+            self._adder.add(action, next_timestep)
+
+
 class VariableSource(abc.ABC):
     """Serves named, versioned collections of parameters."""
 

@@ -32,9 +32,7 @@ _CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state"
 def main(argv):
     del argv
     config = _CONFIG.value
-    stage = run_dir.StageDir(launch_flags.ROOT_DIR.value, launch_flags.RUN_NAME.value, "mtopt_ablation",
-                             resume=launch_flags.RESUME.value)
-    stage.log_to_file()
+    stage = launch_flags.stage_dir("mtopt_ablation")
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family(tuple(config.extra_tasks))
     period = int(config.decision_period)

@@ -31,9 +31,7 @@ CAMERA_KEYS = tuple(f"{name}/pixels" for name in CAMERA_NAMES)
 def main(argv):
     del argv
     config = _CONFIG.value
-    stage = run_dir.StageDir(launch_flags.ROOT_DIR.value, launch_flags.RUN_NAME.value, "mtopt_detector",
-                             resume=launch_flags.RESUME.value)
-    stage.log_to_file()
+    stage = launch_flags.stage_dir("mtopt_detector")
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
     collect_config = config_lib.from_config(collection.CollectionConfig, config.collection, where="collection")

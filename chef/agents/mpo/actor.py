@@ -5,7 +5,6 @@ mid-episode; the task index is a traced argument, so switching never recompiles.
 """
 from typing import Any, Sequence
 
-import dm_env
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,7 +13,7 @@ from chef import core, types
 from chef.networks.multitask import PolicyNetwork
 
 
-class MPOActor(core.Actor):
+class MPOActor(core.AdderActor):
     """Samples from (collection) or takes the mean of (evaluation) the task's Gaussian,
     clipped to [action_minimum, action_maximum]. `adder` (optional) follows Acme's
     adder protocol: add_first(timestep), add(action, next_timestep)."""
@@ -56,14 +55,6 @@ class MPOActor(core.Actor):
         self._key, key = jax.random.split(self._key)
         observation = {k: observation[k] for k in self._keys}
         return np.asarray(self._act(self._params, key, observation, np.int32(self._task)))
-
-    def observe_first(self, timestep: dm_env.TimeStep) -> None:
-        if self._adder is not None:
-            self._adder.add_first(timestep)
-
-    def observe(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
-        if self._adder is not None:
-            self._adder.add(action, next_timestep)
 
     def update(self, wait: bool = False) -> None:
         del wait  # Parameters are fetched synchronously.

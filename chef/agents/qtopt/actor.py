@@ -16,7 +16,7 @@ class Adder(Protocol):
     def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None: ...
 
 
-class QtOptActor(core.Actor):
+class QtOptActor(core.AdderActor):
     """Acts for task `task_id` (settable between episodes).
 
     With probability `epsilon` the action is uniform in the action box,
@@ -55,14 +55,6 @@ class QtOptActor(core.Actor):
         self._key, key = jax.random.split(self._key)
         batched = {k: np.asarray(v)[None] for k, v in observation.items()}
         return np.asarray(self._greedy(self._params, key, batched, np.asarray([self.task_id], np.int32)))
-
-    def observe_first(self, timestep: dm_env.TimeStep) -> None:
-        if self._adder is not None:
-            self._adder.add_first(timestep)
-
-    def observe(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
-        if self._adder is not None:
-            self._adder.add(action, next_timestep)
 
     def update(self, wait: bool = False) -> None:
         self._params = self._variable_source.get_variables([self._variable_name])[0]
