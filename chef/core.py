@@ -75,6 +75,34 @@ class Learner(VariableSource):
         """Restores a state returned by `save`."""
 
 
+class StateLearner(Learner):
+    """A learner whose whole training state is one pytree, `self._state`: `save` returns it,
+    `restore` replaces it, and `get_variables` serves the collections named by `_variables`."""
+
+    _state: Any
+
+    @abc.abstractmethod
+    def _variables(self) -> dict[str, types.Params]:
+        """{name: parameters} of every collection this learner serves."""
+
+    def get_variables(self, names: Sequence[str]) -> list[types.Params]:
+        variables = self._variables()
+        unknown = [n for n in names if n not in variables]
+        if unknown:
+            raise ValueError(f"unknown variables {unknown}; valid names: {sorted(variables)}")
+        return [variables[n] for n in names]
+
+    @property
+    def state(self) -> Any:
+        return self._state
+
+    def save(self) -> Any:
+        return self._state
+
+    def restore(self, state: Any) -> None:
+        self._state = state
+
+
 class Worker(abc.ABC):
     """A long-running program part (actor loop, learner loop, evaluator)."""
 

@@ -4,10 +4,12 @@
 evaluation alike (chef.mtopt.decisions); pick_steps / place_steps count control steps.
 
 Variants: 'state' (default; object poses in, CPU-practical) and 'tiny' (seconds-long smoke
-run for tests) for launch/mtopt_ablation.py; 'detector' and 'detector_tiny' for
+run for tests) for launch/mtopt_ablation.py and launch/mtopt_online.py (which reads `online`
+and the grid's training and evaluation settings); 'detector' and 'detector_tiny' for
 launch/mtopt_detector.py (vision episodes per seed, success detector, Table III errors). Usage:
   python launch/mtopt_ablation.py --config=experiments/mtopt.py:state --run_name=ablation
   python launch/mtopt_ablation.py --config=experiments/mtopt.py:tiny --run_name=smoke
+  python launch/mtopt_online.py --config=experiments/mtopt.py:state --run_name=online
 """
 import ml_collections
 
@@ -56,10 +58,15 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.grid = dict(strategies=("orig", "all", "skill", "skill_p"), samplers=("uniform", "rebalanced"),
                   p_success=1.0, p_failure=0.5, num_steps=3500, gamma=0.95, success_fraction=0.5, eval_episodes=8,
                   pick_steps=150, place_steps=150)
+    # Online loop (chef.mtopt.online.OnlineConfig): rounds of training on all data so far, then collection
+    # by the learned policy; a quarter of the chains stays scripted. Strategy / sampler of the learner.
+    c.online = dict(rounds=5, steps_per_round=2000, chains_per_round=60, epsilon=0.2, scripted_fraction=0.25,
+                    strategy="skill", sampler="rebalanced")
     if variant == "tiny":
         c.decision_period = 2
         c.collection.update(num_chains=3, pick_steps=12, place_steps=12)
         c.qtopt.update(torso_hidden_sizes=(16,), head_hidden_sizes=(16,), batch_size=8,
                        cem=dict(num_samples=8, num_elites=2, num_iterations=1))
         c.grid.update(num_steps=3, eval_episodes=1, pick_steps=6, place_steps=6)
+        c.online.update(rounds=2, steps_per_round=3, chains_per_round=1, scripted_fraction=0.0)
     return c

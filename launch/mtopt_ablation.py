@@ -14,16 +14,12 @@ evaluation alike; a reused dataset_dir must have been collected with the same pe
 import json
 
 import pandas as pd
-import rgb_stacking_env
-from absl import app, logging
+from absl import app
 from ml_collections import config_flags
 
-from chef.agents.qtopt.config import QtOptConfig
-from chef.data.rlds_writer import EpisodeWriter
 from chef.launch import flags as launch_flags
-from chef.mtopt import ablation, collection, decisions, episodes, rgb_tasks
+from chef.mtopt import ablation, launch_setup
 from chef.results.markdown import to_markdown
-from chef.utils import config as config_lib
 from chef.utils import run_dir
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state", "Ablation config.")
@@ -34,31 +30,11 @@ def main(argv):
     config = _CONFIG.value
     stage = launch_flags.stage_dir("mtopt_ablation")
     stage.write_config(config)
-    family = rgb_tasks.rgb_task_family(tuple(config.extra_tasks))
-    period = int(config.decision_period)
-    collect_config = config_lib.from_config(
-        collection.CollectionConfig, {**config_lib.to_dict(config.collection), "decision_period": period},
-        where="collection")
-    qtopt = config_lib.from_config(QtOptConfig, {**config_lib.to_dict(config.qtopt), "num_tasks": len(family)},
-                                   where="qtopt")
-    grid = config_lib.from_config(ablation.GridConfig, {**config_lib.to_dict(config.grid), "decision_period": period},
-                                  where="grid")
-    episode_length = max(collect_config.pick_steps + collect_config.place_steps, grid.pick_steps + grid.place_steps)
-    env = rgb_stacking_env.make(**config.env, seed=config.seed, episode_length=episode_length)
-    dataset_dir = config.dataset_dir
-    if not dataset_dir:
-        dataset_dir = stage.subdir("dataset")
-        writer = EpisodeWriter(dataset_dir, rgb_tasks.rgb_task_family().names)
-        try:
-            collection.collect(env, writer, rgb_tasks.rgb_task_family(), collect_config, config.seed)
-        finally:
-            writer.close()
-    table = episodes.load_episodes(dataset_dir, family, qtopt.observation_keys)
-    longest = decisions.num_decisions(max(collect_config.pick_steps, collect_config.place_steps), period) + 1
-    if config.dataset_dir and table.lengths.max() > longest:
-        raise ValueError(f"{dataset_dir} has episodes of {table.lengths.max()} steps, more than the {longest} of "
-                         f"decision_period {period}; was it collected with a shorter decision period?")
-    logging.info("%d episodes; successes per task: %s", len(table), dict(zip(family.names, table.labels.sum(0))))
+    setup = launch_setup.from_config(config)
+    family, qtopt, grid, period = setup.family, setup.qtopt, setup.grid, setup.decision_period
+    env = launch_setup.make_env(config, setup)
+    dataset_dir = launch_setup.bootstrap_dataset(config, setup, env, stage.path / "dataset")
+    table = launch_setup.load_table(dataset_dir, setup)
 
     def write(results: dict, done: bool) -> str:
         results = {**results, "dataset_dir": str(dataset_dir), "num_episodes": len(table),

@@ -74,10 +74,16 @@ def impersonation_config(strategy: str, grid: GridConfig) -> ImpersonationConfig
     return ImpersonationConfig(strategy)
 
 
-def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
-               qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
-               seed: int) -> tuple[QtOptLearner, dict]:
-    """Trains one cell; returns the learner and the pool sizes it trained on."""
+def action_bounds(env) -> tuple[np.ndarray, np.ndarray]:
+    """The environment's action box (min [A], max [A]) as float32."""
+    spec = env.action_spec()
+    return np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
+
+
+def make_cell_learner(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
+                      qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
+                      seed: int) -> tuple[QtOptLearner, dict]:
+    """A fresh learner on one cell's batches; returns it and the pool sizes it trains on."""
     pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
     rng = np.random.default_rng(seed)
     sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
@@ -85,11 +91,26 @@ def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_n
     batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng)
     example = {k: v[0] for k, v in table.observations.items()}
     learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed))
-    for _ in tqdm.trange(grid.num_steps, desc=f"qtopt {strategy}/{sampler_name}", leave=False):
-        metrics = learner.step()
-    logging.info("%s/%s final metrics: %s", strategy, sampler_name,
-                 {k: float(v) for k, v in jax.device_get(metrics).items()})
     return learner, pool_sizes(pools)
+
+
+def train_learner(learner: QtOptLearner, num_steps: int, name: str) -> dict[str, float]:
+    """Runs `num_steps` learner steps; returns the last step's metrics (q_mean, target_mean, ...)."""
+    for _ in tqdm.trange(num_steps, desc=f"qtopt {name}", leave=False):
+        metrics = learner.step()
+    final = {k: float(v) for k, v in jax.device_get(metrics).items()}
+    logging.info("%s final metrics: %s", name, final)
+    return final
+
+
+def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
+               qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
+               seed: int) -> tuple[QtOptLearner, dict]:
+    """Trains one cell; returns the learner and the pool sizes it trained on."""
+    learner, sizes = make_cell_learner(table, family, strategy, sampler_name, qtopt, grid, action_min, action_max,
+                                       seed)
+    train_learner(learner, grid.num_steps, f"{strategy}/{sampler_name}")
+    return learner, sizes
 
 
 def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptConfig, grid: GridConfig,
@@ -120,8 +141,7 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
 
     `on_cell`, if given, receives the results so far after each cell (for partial tables).
     """
-    spec = env.action_spec()
-    action_min, action_max = np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
+    action_min, action_max = action_bounds(env)
     rates, sizes = {}, {}
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
         cell = f"{strategy} / {sampler_name}"

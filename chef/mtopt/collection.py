@@ -10,9 +10,12 @@ labels and discount 0 (MT-Opt episodes end where success is judged).
 With `decision_period` P > 1 every recorded step is one decision held for P
 control steps (`chef.wrappers.ActionRepeat`): pick_steps and
 place_steps stay in control steps, so a segment has ceil(steps / P) steps.
+A learned policy (a `ChainPolicy`, e.g. `chef.mtopt.online.LearnedChain`) can act
+through chains in place of the scripted one; metadata `stage` names which acted.
 """
 import dataclasses
-from typing import Callable
+import os
+from typing import Callable, Protocol
 
 import dm_env
 import numpy as np
@@ -101,30 +104,83 @@ def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy,
     return timestep, labels
 
 
+class ChainPolicy(Protocol):
+    """Acts through one chain: `start` after the reset, then `pick(task)` and `place(task)`
+    return the policies of the two segments (the place segment goes on from the pick's state)."""
+
+    stage: str  # EpisodeMetadata.stage of the episodes it acts in.
+
+    def start(self, first_observation: dict) -> None: ...
+
+    def pick(self, task: str) -> Policy: ...
+
+    def place(self, task: str) -> Policy: ...
+
+
+class ScriptedChain:
+    """`NoisyPickPlace` picks the pick task's object and puts it on the place task's target."""
+
+    stage = STAGE
+
+    def __init__(self, config: CollectionConfig, rng: np.random.Generator):
+        self._rng = rng
+        self._policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period)
+
+    def start(self, first_observation: dict) -> None:
+        self._policy.reset(first_observation)
+
+    def pick(self, task: str) -> Policy:
+        self._policy.start_pick(pick_colour(task, self._rng))
+        return self._policy
+
+    def place(self, task: str) -> Policy:
+        self._policy.start_place(place_target(task, self._policy.held, self._rng))
+        return self._policy
+
+
 def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, config: CollectionConfig,
-            seed: int) -> list[dict]:
-    """Collects `config.num_chains` pick-then-place chains; returns one summary per segment."""
+            seed: int, learned: ChainPolicy | None = None, scripted_fraction: float = 0.0) -> list[dict]:
+    """Collects `config.num_chains` pick-then-place chains; returns one summary per segment.
+
+    Every chain is scripted (`ScriptedChain`) unless `learned` is given; then a chain is scripted
+    with probability `scripted_fraction` and acted by `learned` otherwise. A summary's 'stage'
+    names the chain's policy.
+    """
+    if not 0.0 <= scripted_fraction <= 1.0:
+        raise ValueError(f"scripted_fraction must lie in [0, 1], got {scripted_fraction}")
     rng = np.random.default_rng(seed)
     env = decisions.with_decision_period(env, config.decision_period)
     pick_steps = decisions.num_decisions(config.pick_steps, config.decision_period)
     place_steps = decisions.num_decisions(config.place_steps, config.decision_period)
-    policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period)
+    scripted = ScriptedChain(config, rng)
     pick_tasks = family.tasks_in_skill(rgb_tasks.ACQUISITION)
     place_tasks = family.tasks_in_skill(rgb_tasks.PLACEMENT)
-    metadata = EpisodeMetadata(stage=STAGE, success=(), seed=seed)
     summaries = []
     for chain in tqdm.trange(config.num_chains, desc="mtopt collection", leave=False):
+        policy = scripted if learned is None or rng.random() < scripted_fraction else learned
+        metadata = EpisodeMetadata(stage=policy.stage, success=(), seed=seed)
         timestep = env.reset()
-        policy.reset(timestep.observation)
+        policy.start(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
-        policy.start_pick(pick_colour(pick_task, rng))
-        timestep, labels = run_segment(env, timestep, policy, pick_steps, family, writer, pick_task,
-                                       metadata)
-        summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task]})
+        timestep, labels = run_segment(env, timestep, policy.pick(pick_task), pick_steps, family, writer,
+                                       pick_task, metadata)
+        summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task], "stage": policy.stage})
         if timestep.last():  # The environment ended the episode early; start a new chain.
             continue
         place_task = str(rng.choice(place_tasks))
-        policy.start_place(place_target(place_task, policy.held, rng))
-        _, labels = run_segment(env, timestep, policy, place_steps, family, writer, place_task, metadata)
-        summaries.append({"chain": chain, "task": place_task, "success": labels[place_task]})
+        _, labels = run_segment(env, timestep, policy.place(place_task), place_steps, family, writer, place_task,
+                                metadata)
+        summaries.append({"chain": chain, "task": place_task, "success": labels[place_task],
+                          "stage": policy.stage})
     return summaries
+
+
+def collect_dataset(directory: str | os.PathLike, env: dm_env.Environment, family: TaskFamily,
+                    config: CollectionConfig, seed: int, learned: ChainPolicy | None = None,
+                    scripted_fraction: float = 0.0) -> list[dict]:
+    """`collect` into a new (or appended-to) RLDS directory; returns the segment summaries."""
+    writer = EpisodeWriter(directory, family.names)
+    try:
+        return collect(env, writer, family, config, seed, learned, scripted_fraction)
+    finally:
+        writer.close()

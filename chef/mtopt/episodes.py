@@ -1,6 +1,6 @@
 """RLDS episodes -> MT-Opt episode records and sparse-reward QT-Opt batches.
 
-`load_episodes` reads a chef RLDS directory (as written by
+`load_episodes` reads chef RLDS directories (as written by
 `chef.mtopt.collection`) into an in-memory `EpisodeTable`: the agent's
 observations and actions of every step, the task each episode was collected
 for (metadata `task_sequence[0]`), and a success label per family task. The
@@ -15,7 +15,6 @@ the episode's last transition and 0 before, discount = 0 on the last
 transition and `gamma` before.
 """
 import dataclasses
-import os
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -65,39 +64,41 @@ def predicate_labels(first_observation: dict, last_observation: dict, family: Ta
     return np.asarray([labels[name] for name in family.names], bool)
 
 
-def load_episodes(directory: str | os.PathLike, family: TaskFamily, observation_keys: Sequence[str]) -> EpisodeTable:
-    """Reads every episode of an RLDS directory; labels from the family's predicates."""
+def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
+                  observation_keys: Sequence[str]) -> EpisodeTable:
+    """Reads every episode of one RLDS directory or several (in order); labels from the family's predicates."""
     observations = {k: [] for k in observation_keys}
     actions, starts, lengths, collected_for, labels, seeds = [], [], [], [], [], []
     total = 0
-    for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
-        steps = episode["steps"]
-        stored = steps["observation"]
-        missing = [k for k in (*observation_keys, REWARD_STATE_KEY) if k not in stored]
-        if missing:
-            raise ValueError(f"{directory}: episodes lack observation(s) {missing}; they have {sorted(stored)}")
-        task_sequence = [t.decode() if isinstance(t, bytes) else str(t) for t in episode["task_sequence"]]
-        if not task_sequence:
-            raise ValueError(f"{directory}: an episode has no task_sequence, so no collected-for task")
-        length = len(steps["action"])
-        if length < 2:
-            continue  # No transition in it.
-        for k in observation_keys:
-            observations[k].append(stored[k])
-        actions.append(steps["action"])
-        starts.append(total)
-        lengths.append(length)
-        total += length
-        collected_for.append(task_sequence[0])
-        first = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][0]}
-        last = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][-1]}
-        labels.append(predicate_labels(first, last, family))
-        seeds.append(int(episode["seed"]))
+    for directory in rlds_reader.as_directory_list(directories):
+        for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
+            steps = episode["steps"]
+            stored = steps["observation"]
+            missing = [k for k in (*observation_keys, REWARD_STATE_KEY) if k not in stored]
+            if missing:
+                raise ValueError(f"{directory}: episodes lack observation(s) {missing}; they have {sorted(stored)}")
+            task_sequence = [t.decode() if isinstance(t, bytes) else str(t) for t in episode["task_sequence"]]
+            if not task_sequence:
+                raise ValueError(f"{directory}: an episode has no task_sequence, so no collected-for task")
+            length = len(steps["action"])
+            if length < 2:
+                continue  # No transition in it.
+            for k in observation_keys:
+                observations[k].append(stored[k])
+            actions.append(steps["action"])
+            starts.append(total)
+            lengths.append(length)
+            total += length
+            collected_for.append(task_sequence[0])
+            first = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][0]}
+            last = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][-1]}
+            labels.append(predicate_labels(first, last, family))
+            seeds.append(int(episode["seed"]))
     if not starts:
-        raise ValueError(f"{directory} holds no episode with at least one transition")
+        raise ValueError(f"{directories} holds no episode with at least one transition")
     unknown = sorted(set(collected_for) - set(family.names))
     if unknown:
-        raise ValueError(f"{directory}: episodes collected for task(s) {unknown} outside the family {family.names}")
+        raise ValueError(f"{directories}: episodes collected for task(s) {unknown} outside the family {family.names}")
     return EpisodeTable({k: np.concatenate(v) for k, v in observations.items()}, np.concatenate(actions),
                         np.asarray(starts), np.asarray(lengths), tuple(collected_for), np.stack(labels),
                         np.asarray(seeds))

@@ -136,7 +136,7 @@ def make_crr_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: C
     return jax.jit(update_step)
 
 
-class CRRLearner(core.Learner):
+class CRRLearner(core.StateLearner):
     """Offline CRR on batches from `iterator`; variables 'policy' (online) and 'critic'."""
 
     def __init__(self, networks: tuple[PolicyNetwork, CriticNetwork], config: CRRConfig,
@@ -175,19 +175,5 @@ class CRRLearner(core.Learner):
         self._state, metrics = self._update_step(self._state, batch)
         return dict(named_metrics(metrics, self.task_names), steps=int(self._state.steps))
 
-    def get_variables(self, names: Sequence[str]) -> list[types.Params]:
-        variables = {"policy": self._state.policy_params, "critic": self._state.critic_params}
-        unknown = [n for n in names if n not in variables]
-        if unknown:
-            raise ValueError(f"unknown variables {unknown}; valid names: {sorted(variables)}")
-        return [variables[n] for n in names]
-
-    @property
-    def state(self) -> CRRState:
-        return self._state
-
-    def save(self) -> CRRState:
-        return self._state
-
-    def restore(self, state: CRRState) -> None:
-        self._state = state
+    def _variables(self) -> dict[str, types.Params]:
+        return {"policy": self._state.policy_params, "critic": self._state.critic_params}

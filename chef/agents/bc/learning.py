@@ -54,7 +54,7 @@ def init_bc_state(policy: PolicyNetwork, config: BCConfig, observation: types.Ob
     return BCState(params, optimiser.init(params), jnp.zeros((), jnp.int32))
 
 
-class BCLearner(core.Learner):
+class BCLearner(core.StateLearner):
     """(Filtered) behaviour cloning; `policy` must have one head per trained task."""
 
     def __init__(self, policy: PolicyNetwork, config: BCConfig, iterator: Iterator[types.Transition],
@@ -82,17 +82,5 @@ class BCLearner(core.Learner):
                for task, v in zip(self.task_names, values)}
         return dict(out, steps=int(self._state.steps))
 
-    def get_variables(self, names: Sequence[str]) -> list[types.Params]:
-        if any(n != "policy" for n in names):
-            raise ValueError(f"BCLearner only serves 'policy', asked for {list(names)}")
-        return [self._state.params for _ in names]
-
-    @property
-    def state(self) -> BCState:
-        return self._state
-
-    def save(self) -> BCState:
-        return self._state
-
-    def restore(self, state: BCState) -> None:
-        self._state = state
+    def _variables(self) -> dict[str, types.Params]:
+        return {"policy": self._state.params}

@@ -148,7 +148,7 @@ def named_metrics(metrics: Metrics, task_names: Sequence[str]) -> dict[str, floa
     return out
 
 
-class MPOLearner(core.Learner):
+class MPOLearner(core.StateLearner):
     """Runs `update_step` on batches from `iterator`.
 
     Variables: 'policy' is the target policy (what actors run, as in Acme),
@@ -183,20 +183,6 @@ class MPOLearner(core.Learner):
         self._state, metrics = self._update_step(self._state, batch)
         return dict(named_metrics(metrics, self.task_names), steps=int(self._state.steps))
 
-    def get_variables(self, names: Sequence[str]) -> list[types.Params]:
-        variables = {"policy": self._state.target_policy_params, "online_policy": self._state.policy_params,
-                     "critic": self._state.critic_params}
-        unknown = [n for n in names if n not in variables]
-        if unknown:
-            raise ValueError(f"unknown variables {unknown}; valid names: {sorted(variables)}")
-        return [variables[n] for n in names]
-
-    @property
-    def state(self) -> TrainingState:
-        return self._state
-
-    def save(self) -> TrainingState:
-        return self._state
-
-    def restore(self, state: TrainingState) -> None:
-        self._state = state
+    def _variables(self) -> dict[str, types.Params]:
+        return {"policy": self._state.target_policy_params, "online_policy": self._state.policy_params,
+                "critic": self._state.critic_params}

@@ -10,7 +10,7 @@ episode was impersonated as. Shapes:
 `select_task_reward` turns multi-task rewards [B, T] into this layout.
 """
 import time
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -80,8 +80,8 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
     return jax.jit(update)
 
 
-class QtOptLearner(core.Learner):
-    """Implements chef.core.Learner; variables: 'q_network' (online), 'target_q_network'."""
+class QtOptLearner(core.StateLearner):
+    """Implements chef.core.StateLearner; variables: 'q_network' (online), 'target_q_network'."""
 
     def __init__(self, config: QtOptConfig, iterator: Iterator[types.Transition],
                  example_observation: Mapping[str, np.ndarray], action_min: np.ndarray,
@@ -119,16 +119,9 @@ class QtOptLearner(core.Learner):
             logging.info("qtopt step %d: %s", self._steps, values)
         return metrics
 
-    def get_variables(self, names: Sequence[str]) -> list[types.Params]:
-        variables = {"q_network": self._state.params, "target_q_network": self._state.target_params}
-        unknown = [n for n in names if n not in variables]
-        if unknown:
-            raise ValueError(f"Unknown variable name(s) {unknown}; valid names: {sorted(variables)}")
-        return [variables[n] for n in names]
-
-    def save(self) -> TrainingState:
-        return self._state
+    def _variables(self) -> dict[str, types.Params]:
+        return {"q_network": self._state.params, "target_q_network": self._state.target_params}
 
     def restore(self, state: TrainingState) -> None:
-        self._state = state
+        super().restore(state)
         self._steps = int(state.steps)

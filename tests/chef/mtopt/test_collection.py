@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import rgb_stacking_env
@@ -50,3 +52,44 @@ def test_chained_collection_writes_one_episode_per_task_segment(tmp_path):
     np.testing.assert_array_equal(table.labels, np.stack([e["success"] for e in stored]))
     np.testing.assert_array_equal(table.lengths, [9, 7, 9, 7])
     assert table.observations["rgb30_red/abs_pose"].shape == (32, 3, 7)
+
+
+class _StillChain:
+    """A stand-in learned ChainPolicy: holds still and records the tasks it acts for."""
+
+    stage = "test_learned"
+
+    def __init__(self):
+        self.tasks = []
+
+    def start(self, first_observation):
+        assert "rgb30_red/abs_pose" in first_observation
+
+    def pick(self, task):
+        self.tasks.append(task)
+        return lambda observation: np.zeros(5, np.float32)
+
+    place = pick
+
+
+def test_collection_mixes_scripted_and_learned_chains(tmp_path):
+    family = rgb_tasks.rgb_task_family()
+    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=3, episode_length=100)
+    config = collection.CollectionConfig(num_chains=8, pick_steps=4, place_steps=4, decision_period=2)
+    learned = _StillChain()
+    summaries = collection.collect_dataset(tmp_path / "mixed", env, family, config, seed=1, learned=learned,
+                                           scripted_fraction=0.5)
+    stages = [s["stage"] for s in summaries]
+    assert set(stages) == {collection.STAGE, "test_learned"} and len(stages) == 16
+    assert learned.tasks == [s["task"] for s in summaries if s["stage"] == "test_learned"]
+    stored = list(tfds.as_numpy(rlds_reader.episode_dataset(tmp_path / "mixed", steps_as_tensors=True)))
+    assert [e["stage"].decode() for e in stored] == stages
+
+    for fraction, stage in ((0.0, "test_learned"), (1.0, collection.STAGE)):
+        single = dataclasses.replace(config, num_chains=2)
+        summaries = collection.collect_dataset(tmp_path / str(fraction), env, family, single, seed=1,
+                                               learned=_StillChain(), scripted_fraction=fraction)
+        assert {s["stage"] for s in summaries} == {stage}
+    with pytest.raises(ValueError, match=r"scripted_fraction must lie in \[0, 1\], got 1.5"):
+        collection.collect_dataset(tmp_path / "bad", env, family, config, seed=1, learned=learned,
+                                   scripted_fraction=1.5)

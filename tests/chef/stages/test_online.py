@@ -78,3 +78,10 @@ def test_invalid_acting_configs_are_refused(section, values, message):
     config[section].update(values)
     with pytest.raises(config_lib.ConfigError, match=message):
         components.validate(config, online=True)
+
+
+@pytest.mark.parametrize("variant", collect.VARIANTS)
+def test_every_collect_variant_is_a_valid_online_config(variant):
+    config = collect.get_config(variant)
+    components.validate(config, online=True)
+    assert set(components.scheduler_config(config).tasks) <= set(components.head_names(config))
