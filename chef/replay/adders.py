@@ -27,7 +27,7 @@ class NStepTransitionAdder:
     """Adds n-step multi-task transitions of an actor's episodes to Reverb tables."""
 
     def __init__(self, client: reverb.Client, table: str | Sequence[str], n_step: int, discount: float,
-                 priority: float = 1.0):
+                 priority: float = 1.0, chunk_length: Optional[int] = None):
         if n_step < 1:
             raise ValueError(f"n_step must be >= 1, got {n_step}")
         if not 0.0 <= discount <= 1.0:
@@ -39,7 +39,13 @@ class NStepTransitionAdder:
         self._gamma = discount
         self._priority = priority
         # References for the window, its bootstrap step and the n end-of-episode cells.
-        self._writer = client.trajectory_writer(num_keep_alive_refs=2 * n_step + 2)
+        self._num_keep_alive_refs = 2 * n_step + 2
+        self._writer = client.trajectory_writer(num_keep_alive_refs=self._num_keep_alive_refs)
+        if chunk_length is not None and not 1 <= chunk_length <= self._num_keep_alive_refs:
+            raise ValueError(f"chunk_length must be in [1, {self._num_keep_alive_refs}] or None, got {chunk_length}")
+        # A sampled item ships whole chunks: chunks of 1 step send only the steps it references.
+        self._chunk_length = chunk_length
+        self._configured: set[tuple] = set()  # Column paths whose chunk length is set.
         self._rewards: collections.deque = collections.deque()  # [T] per pending start step
         self._discounts: collections.deque = collections.deque()  # [] per pending start step
         self._observation: Optional[types.Observation] = None  # o_t, not yet written.
@@ -77,14 +83,25 @@ class NStepTransitionAdder:
             self._writer.end_episode()
             self._observation = None
 
+    def _append(self, step: dict[str, Any]) -> None:
+        self._writer.append(step)
+        if self._chunk_length is None:
+            return
+        # Columns come into being on their first append; set the chunk length of each new one.
+        for path in _column_paths(step):
+            if path not in self._configured:
+                self._writer.configure(path, num_keep_alive_refs=self._num_keep_alive_refs,
+                                       max_chunk_length=self._chunk_length)
+                self._configured.add(path)
+
     def _write_step(self, step: dict[str, Any], with_transition: bool) -> None:
         """Appends `step`, adding the transition of the oldest pending start if asked."""
         if not with_transition:
-            self._writer.append(step)
+            self._append(step)
             return
         reward, discount = nstep.nstep_window(np.array(self._rewards), np.array(self._discounts), self._gamma)
         step[_NSTEP] = {"reward": reward, "discount": discount}
-        self._writer.append(step)
+        self._append(step)
         self._create_items(start=self._step - len(self._rewards))
         self._rewards.popleft()
         self._discounts.popleft()
@@ -104,3 +121,14 @@ class NStepTransitionAdder:
 
     def close(self) -> None:
         self._writer.close()
+
+
+def _column_paths(step: Mapping[str, Any], prefix: tuple = ()) -> list[tuple]:
+    """Paths of the leaves of a nested dict step, e.g. ('observation', 'rgb30_red/abs_pose')."""
+    paths = []
+    for key, value in step.items():
+        if isinstance(value, Mapping):
+            paths.extend(_column_paths(value, prefix + (key,)))
+        else:
+            paths.append(prefix + (key,))
+    return paths

@@ -91,10 +91,10 @@ class QtOptLearner(core.StateLearner):
         self._iterator = iterator
         self._metrics = metrics
         self._log_every = log_every
-        self.network = networks.make_q_network(config)
         action_min, action_max = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
         if action_min.shape != action_max.shape or np.any(action_min >= action_max):
             raise ValueError(f"action bounds must share a shape and satisfy min < max, got {action_min}, {action_max}")
+        self.network = networks.make_q_network(config, action_min, action_max)
         self._optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm),
                                       optax.adam(config.learning_rate))
         init_key, key = jax.random.split(key)

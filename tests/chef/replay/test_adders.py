@@ -39,8 +39,10 @@ def _play(adder, rewards, last_discount):
         adder.add(np.array([i], np.float32), timestep, extras=extras)
 
 
-def test_truncation_then_terminal_match_hand_computed(replay):
-    adder = adders.NStepTransitionAdder(replay.client(), replay.config.data_tables, n_step=2, discount=0.5)
+@pytest.mark.parametrize("chunk_length", [None, 1, 3])
+def test_truncation_then_terminal_match_hand_computed(replay, chunk_length):
+    adder = adders.NStepTransitionAdder(replay.client(), replay.config.data_tables, n_step=2, discount=0.5,
+                                        chunk_length=chunk_length)
     _play(adder, [[1, 0], [2, 10], [4, 20]], last_discount=1.0)  # A time-limit truncation.
     _play(adder, [[1, 1], [3, 3]], last_discount=0.0)  # A terminal (force-termination).
     batch = _read_queue(replay, 5)
@@ -77,3 +79,5 @@ def test_misuse_is_refused(replay):
         adder.add(np.zeros(1), dm_env.transition(1.0, _obs(1)))
     with pytest.raises(ValueError, match="n_step"):
         adders.NStepTransitionAdder(replay.client(), "queue", n_step=0, discount=0.9)
+    with pytest.raises(ValueError, match=r"chunk_length must be in \[1, 6\]"):
+        adders.NStepTransitionAdder(replay.client(), "queue", n_step=2, discount=0.9, chunk_length=7)
