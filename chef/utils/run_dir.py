@@ -53,9 +53,10 @@ class StageDir:
         target = self.path / "config.json"
         text = config_lib.dumps(config)
         if target.exists() and self.resumed:
-            if json.loads(target.read_text()) != json.loads(text):
-                raise RunDirError(
-                    f"--resume with a config different from {target}; resume with the same config.")
+            changed = config_differences(json.loads(target.read_text()), json.loads(text))
+            if changed:
+                raise RunDirError(f"--resume with a config different from {target} in {'; '.join(changed)}; "
+                                  "resume with the same config (pass the stored values as overrides).")
             return
         atomic_write_text(target, text)
 
@@ -67,6 +68,23 @@ class StageDir:
 
     def mark_done(self, summary: dict | None = None) -> None:
         atomic_write_text(self.path / DONE_MARKER, json.dumps(summary or {}, indent=2))
+
+
+def config_differences(stored: Any, current: Any, path: str = "") -> list[str]:
+    """'key.path: stored -> current' for every leaf that differs between two JSON configs."""
+    if isinstance(stored, dict) and isinstance(current, dict):
+        return [d for key in sorted(set(stored) | set(current), key=str)
+                for d in config_differences(stored.get(key, _ABSENT), current.get(key, _ABSENT),
+                                            f"{path}.{key}" if path else str(key))]
+    return [] if stored == current else [f"{path or 'config'}: {stored!r} -> {current!r}"]
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "absent"
+
+
+_ABSENT = _Absent()
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -27,6 +27,14 @@ def test_unfinished_stage_needs_resume(tmp_path):
     assert json.loads((stage.path / "config.json").read_text()) == {"a": 1}
 
 
+def test_a_refused_resume_names_every_changed_key():
+    stored = {"adder": {"n_step": 5}, "seed": 0, "tasks": ["lift"]}
+    current = {"adder": {"n_step": 3, "chunk_length": 1}, "seed": 0, "tasks": ["lift", "open"]}
+    assert run_dir.config_differences(stored, current) == [
+        "adder.chunk_length: absent -> 1", "adder.n_step: 5 -> 3", "tasks: ['lift'] -> ['lift', 'open']"]
+    assert run_dir.config_differences(stored, stored) == []
+
+
 def test_metrics_round_trip(tmp_path):
     writer = metrics.MetricsWriter(tmp_path)
     writer.write(1, {"loss": 0.5, "per_task": [1.0, 2.0]})
