@@ -59,14 +59,21 @@ def test_ctrl_c_stops_every_process(tmp_path):
         "                  p.Node('b', nodes.sleeps_forever, role='main', kwargs={'marker_dir': d})])\n"
         "if __name__ == '__main__':\n"
         "    local.launch(prog)\n")
-    launcher = subprocess.Popen([sys.executable, "-c", script], cwd=pathlib.Path(__file__).parents[3])
+    # As from a terminal: SIGINT at its default, whatever this test process inherited (a shell
+    # that starts background jobs, or a test runner, may leave SIGINT ignored, which Python keeps).
+    launcher = subprocess.Popen([sys.executable, "-c", script], cwd=pathlib.Path(__file__).parents[3],
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("sleeper-*"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("sleeper-*")]
-    assert len(pids) == 2
-    launcher.send_signal(signal.SIGINT)
-    # A liveness bound, generous because CI's 2 cores run the heavy pipeline tests beside this one:
-    # stopping is a SIGTERM, a 10 s grace period, then SIGKILL.
-    assert launcher.wait(timeout=90) != 0
-    assert not any(_alive(pid) for pid in pids)
+    try:
+        assert len(pids) == 2
+        launcher.send_signal(signal.SIGINT)
+        # A liveness bound: stopping is a SIGTERM, a 10 s grace period, then SIGKILL.
+        assert launcher.wait(timeout=60) != 0
+        assert not any(_alive(pid) for pid in pids)
+    finally:  # Leave no process behind when an assertion fails.
+        for pid in [launcher.pid, *pids]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
