@@ -46,5 +46,12 @@ def sleeps_forever(marker_dir: str) -> None:
         time.sleep(1)
 
 
-def fails_main() -> None:
+def fails_main(wait_for_sleeper_in: str | None = None) -> None:
+    """Raises; first waits (up to 60 s) for a `sleeps_forever` marker in the given directory, so
+    that a test can check that the sleeper is stopped too."""
+    deadline = time.monotonic() + 60
+    while wait_for_sleeper_in and not any(pathlib.Path(wait_for_sleeper_in).glob("sleeper-*")):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     raise ValueError("learner diverged")

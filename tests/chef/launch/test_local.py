@@ -42,7 +42,8 @@ def test_worker_out_of_restarts_fails_the_program():
 def test_failed_main_node_fails_the_program(tmp_path):
     program = program_lib.Program([
         program_lib.Node("sleeper", nodes.sleeps_forever, kwargs={"marker_dir": str(tmp_path)}),
-        program_lib.Node("learner", nodes.fails_main, role="main"),
+        # Fails once the sleeper runs (a spawned process can take seconds to start on a busy machine).
+        program_lib.Node("learner", nodes.fails_main, role="main", kwargs={"wait_for_sleeper_in": str(tmp_path)}),
     ])
     with pytest.raises(program_lib.NodeFailure, match="'learner' \\(main\\) exited with code 1"):
         local.launch(program)
