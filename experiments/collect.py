@@ -32,7 +32,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.mpo = dict(tasks=(), policy_learning_rate=1e-4, critic_learning_rate=1e-4, num_samples=10,
                  target_update_period=100, v_min=0.0, v_max=100.0)
     # chunk_length: steps per Reverb chunk; a sampled item ships whole chunks, and chunks of one step
-    # cost the learner 15-25 % less CPU per batch than auto-tuned ones (benchmarks/replay_sampling.py).
+    # cost the learner 12-25 % less CPU per batch than auto-tuned ones (benchmarks/replay_sampling.py).
     c.adder = dict(n_step=5, discount=0.99, chunk_length=1)
     c.replay = dict(max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
     c.learner = dict(batch_size=256, num_steps=200_000, publish_period=100, checkpoint_period=2_000,
