@@ -14,6 +14,7 @@ import time
 
 import dm_env
 import numpy as np
+import reverb
 from absl import app, flags
 
 import rgb_stacking_env
@@ -29,7 +30,7 @@ _EPISODES = flags.DEFINE_integer("episodes", 10, "Episodes of 400 steps written 
 
 def _fill(address: str, spec: dict, chunk_length: int, num_episodes: int, num_tasks: int) -> None:
     rng = np.random.default_rng(0)
-    adder = adders.NStepTransitionAdder(__import__("reverb").Client(address), "replay", n_step=5, discount=0.99,
+    adder = adders.NStepTransitionAdder(reverb.Client(address), "replay", n_step=5, discount=0.99,
                                         chunk_length=chunk_length or None)
 
     def observation():

@@ -45,7 +45,8 @@ class NStepTransitionAdder:
             raise ValueError(f"chunk_length must be in [1, {self._num_keep_alive_refs}] or None, got {chunk_length}")
         # A sampled item ships whole chunks: chunks of 1 step send only the steps it references.
         self._chunk_length = chunk_length
-        self._configured: set[tuple] = set()  # Column paths whose chunk length is set.
+        self._configured_layouts: set[tuple] = set()  # Step layouts whose columns have the chunk length,
+        self._configured_paths: set[tuple] = set()  # and those columns (each configured once only).
         self._rewards: collections.deque = collections.deque()  # [T] per pending start step
         self._discounts: collections.deque = collections.deque()  # [] per pending start step
         self._observation: Optional[types.Observation] = None  # o_t, not yet written.
@@ -87,12 +88,16 @@ class NStepTransitionAdder:
         self._writer.append(step)
         if self._chunk_length is None:
             return
-        # Columns come into being on their first append; set the chunk length of each new one.
-        for path in _column_paths(step):
-            if path not in self._configured:
-                self._writer.configure(path, num_keep_alive_refs=self._num_keep_alive_refs,
-                                       max_chunk_length=self._chunk_length)
-                self._configured.add(path)
+        # Columns come into being on their first append; set the chunk length once per step layout
+        # (a handful per episode: full steps, the final observation, the trailing n-step cells).
+        layout = _layout(step)
+        if layout in self._configured_layouts:
+            return
+        for path in set(layout) - self._configured_paths:
+            self._writer.configure(path, num_keep_alive_refs=self._num_keep_alive_refs,
+                                   max_chunk_length=self._chunk_length)
+        self._configured_paths.update(layout)
+        self._configured_layouts.add(layout)
 
     def _write_step(self, step: dict[str, Any], with_transition: bool) -> None:
         """Appends `step`, adding the transition of the oldest pending start if asked."""
@@ -123,12 +128,8 @@ class NStepTransitionAdder:
         self._writer.close()
 
 
-def _column_paths(step: Mapping[str, Any], prefix: tuple = ()) -> list[tuple]:
-    """Paths of the leaves of a nested dict step, e.g. ('observation', 'rgb30_red/abs_pose')."""
-    paths = []
-    for key, value in step.items():
-        if isinstance(value, Mapping):
-            paths.extend(_column_paths(value, prefix + (key,)))
-        else:
-            paths.append(prefix + (key,))
-    return paths
+def _layout(step: Mapping[str, Any]) -> tuple[tuple, ...]:
+    """The column paths of a step (a dict of arrays and dicts of arrays), e.g.
+    ('observation', 'rgb30_red/abs_pose'), in order."""
+    return tuple((key, *sub) for key, value in step.items()
+                 for sub in (((k,) for k in value) if isinstance(value, Mapping) else [()]))

@@ -115,7 +115,7 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     if not evaluation:
         adder = adders.NStepTransitionAdder(reverb.Client(replay_address), components.replay_config(config).data_tables,
                                             config.adder.n_step, config.adder.discount,
-                                            chunk_length=config.adder.get("chunk_length"))
+                                            chunk_length=config.adder.chunk_length)
         observers.append(episodes.SelectKeys(adder, components.network_config(config).observation_keys))
     metrics = metrics_lib.MetricsWriter(metrics_dir, "evaluator" if evaluation else f"actor_{actor_id}")
     main_index = rgb_stacking_env.TASK_NAMES.index(scheduler_config.main_task)
