@@ -18,6 +18,8 @@ Observation = Mapping[str, np.ndarray]
 Params = Any  # A pytree of parameters.
 PRNGKey = Any  # jax.Array of shape [2] (uint32).
 TaskNames = Sequence[str]
+# Transition.extras key: 1.0 for a step of a scripted (demonstration) episode, else 0.0 [].
+DEMONSTRATION = "demonstration"
 
 
 class Transition(NamedTuple):

@@ -29,8 +29,10 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.network = dict(resnet=ml_collections.FieldReference(None, field_type=str), torso_hidden_sizes=(256, 256),
                      head_hidden_sizes=(64,), share_policy_torso=True, share_critic_torso=True, num_atoms=51)
     # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
+    # mpo.demonstration_weight: behaviour cloning of the scripted episodes' actions in every head's
+    # policy loss (0 = pure MPO; scripted episodes still feed the critics).
     c.mpo = dict(tasks=(), policy_learning_rate=1e-4, critic_learning_rate=1e-4, num_samples=10,
-                 target_update_period=100, v_min=0.0, v_max=100.0)
+                 target_update_period=100, v_min=0.0, v_max=100.0, demonstration_weight=0.0)
     # chunk_length: steps per Reverb chunk; a sampled item ships whole chunks, and chunks of one step
     # cost the learner 12-25 % less CPU per batch than auto-tuned ones (benchmarks/replay_sampling.py).
     c.adder = dict(n_step=5, discount=0.99, chunk_length=1)
@@ -53,6 +55,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.scheduler.num_segments = 2
         c.mpo.tasks = ("reach_grasp", "lift")
         c.actors.scripted_fraction = 0.25
+        c.mpo.demonstration_weight = 1.0
         c.evaluator.period_s = 30.0
         c.evaluation.triplets = ("4",)
     if variant == "vision":

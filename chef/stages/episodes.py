@@ -1,6 +1,6 @@
 """Running one episode: a policy whose task head follows a schedule, observed by adders/writers."""
 import dataclasses
-from typing import Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 import dm_env
 import numpy as np
@@ -15,11 +15,13 @@ class Observer(Protocol):
 
 
 class SelectKeys:
-    """Forwards timesteps to `observer` with only `keys` of the observation (e.g. to replay)."""
+    """Forwards timesteps to `observer` (an adder) with only `keys` of the observation, and
+    `extras` (set per episode, e.g. the demonstration mark) with every step."""
 
-    def __init__(self, observer: Observer, keys: Sequence[str]):
+    def __init__(self, observer: Observer, keys: Sequence[str], extras: Mapping[str, Any] | None = None):
         self._observer = observer
         self._keys = tuple(keys)
+        self.extras = dict(extras or {})
 
     def _select(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
         return timestep._replace(observation={k: timestep.observation[k] for k in self._keys})
@@ -28,7 +30,7 @@ class SelectKeys:
         self._observer.add_first(self._select(timestep))
 
     def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
-        self._observer.add(action, self._select(next_timestep))
+        self._observer.add(action, self._select(next_timestep), self.extras)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,12 +8,13 @@ import time
 from typing import Any, Mapping
 
 import jax
+import ml_collections
 import numpy as np
 import reverb
 from absl import logging
 
 import rgb_stacking_env
-from chef import scheduler as scheduler_lib
+from chef import scheduler as scheduler_lib, types
 from chef.agents.mpo import learning as mpo_learning
 from chef.agents.mpo.actor import MPOActor
 from chef.agents.scripted import ScriptedStackingActor
@@ -25,12 +26,17 @@ from chef.utils import metrics as metrics_lib
 Config = Mapping[str, Any]
 
 
+def replay_signature(config: ml_collections.ConfigDict) -> types.Transition:
+    """What an actor's adder writes: the agent's inputs, every task's reward and the demonstration mark."""
+    return tables.transition_signature(components.observation_spec(config), rgb_stacking_env.environment.ACTION_MAX,
+                                       len(rgb_stacking_env.TASK_NAMES),
+                                       extras_spec={types.DEMONSTRATION: np.zeros((), np.float32)})
+
+
 def run_replay(config: Config, port: int) -> None:
-    """Serves the replay table (typed with the transition signature) and the variables table."""
+    """Serves the replay table (typed with `replay_signature`) and the variables table."""
     config = components.as_config_dict(config)
-    signature = tables.transition_signature(components.observation_spec(config),
-                                            rgb_stacking_env.environment.ACTION_MAX, len(rgb_stacking_env.TASK_NAMES))
-    server = server_lib.start_server(components.replay_config(config), port=port, signature=signature)
+    server = server_lib.start_server(components.replay_config(config), port=port, signature=replay_signature(config))
     server.server.wait()
 
 
@@ -91,7 +97,8 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     """Collects episodes forever (or `max_episodes`): SAC-X schedule, n-step adder, RLDS writer.
 
     A `config.actors.scripted_fraction` share of episodes is driven by the noisy scripted stacking
-    policy instead (task_sequence ('scripted',), no scheduler update).
+    policy instead (task_sequence ('scripted',), no scheduler update, transitions marked
+    extras['demonstration'] = 1).
     With `evaluation`, acts with the policy mean of one head per episode, cycling over
     `config.evaluator.tasks`, feeds no replay and pauses `pause_s` after each episode.
     A restarted actor appends to its dataset and continues its seed sequence.
@@ -116,12 +123,15 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
         adder = adders.NStepTransitionAdder(reverb.Client(replay_address), components.replay_config(config).data_tables,
                                             config.adder.n_step, config.adder.discount,
                                             chunk_length=config.adder.chunk_length)
-        observers.append(episodes.SelectKeys(adder, components.network_config(config).observation_keys))
+        replay_observer = episodes.SelectKeys(adder, components.network_config(config).observation_keys)
+        observers.append(replay_observer)
     metrics = metrics_lib.MetricsWriter(metrics_dir, "evaluator" if evaluation else f"actor_{actor_id}")
     main_index = rgb_stacking_env.TASK_NAMES.index(scheduler_config.main_task)
     episode = first_episode
     while max_episodes is None or episode < first_episode + max_episodes:
         is_scripted = not evaluation and rng.uniform() < actors_config.scripted_fraction
+        if not evaluation:
+            replay_observer.extras = {types.DEMONSTRATION: np.float32(is_scripted)}
         if evaluation:
             names = (evaluated[episode % len(evaluated)],)
             result = episodes.run_episode(env, actor, [heads.index(names[0])], config.env.episode_length, observers)

@@ -30,6 +30,9 @@ class MPOConfig:
     init_log_temperature: float = 10.0
     init_log_alpha_mean: float = 10.0
     init_log_alpha_stddev: float = 1000.0
+    # Weight of behaviour cloning on transitions marked extras['demonstration'] = 1 (scripted
+    # episodes), added to every head's policy loss; 0 = pure MPO.
+    demonstration_weight: float = 0.0
     # Categorical critic support, [0, 1 / (1 - 0.99)] for rewards in [0, 1].
     v_min: float = 0.0
     v_max: float = 100.0
@@ -38,6 +41,8 @@ class MPOConfig:
         for name in ("policy_learning_rate", "critic_learning_rate", "dual_learning_rate",
                      "max_grad_norm", "epsilon", "epsilon_mean", "epsilon_stddev", "epsilon_penalty"):
             require(getattr(self, name) > 0, f"{name} must be > 0, got {getattr(self, name)}")
+        require(self.demonstration_weight >= 0,
+                f"demonstration_weight must be >= 0, got {self.demonstration_weight}")
         require(self.target_update_period >= 1,
                 f"target_update_period must be >= 1, got {self.target_update_period}")
         require(self.num_samples >= 1, f"num_samples must be >= 1, got {self.num_samples}")

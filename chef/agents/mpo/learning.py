@@ -85,10 +85,16 @@ def make_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: MPOCo
         loss = categorical.cross_entropy_loss(logits, target_probs)  # [T]
         return loss.sum(), loss
 
-    def policy_loss_fn(policy_params, dual_params, observation, target_mean, target_stddev, actions, q_values):
-        online_mean, online_stddev = policy.apply(policy_params, observation)  # [B, T, A]
+    def policy_loss_fn(policy_params, dual_params, batch, target_mean, target_stddev, actions, q_values):
+        online_mean, online_stddev = policy.apply(policy_params, batch.next_observation)  # [B, T, A]
         policy_loss, dual_loss, stats = losses.mpo_loss(
             online_mean, online_stddev, target_mean, target_stddev, actions, q_values, dual_params, hp)
+        if config.demonstration_weight:
+            is_demonstration = batch.extras[types.DEMONSTRATION].astype(jnp.float32)  # [B]
+            mean, stddev = policy.apply(policy_params, batch.observation)  # [B, T, A]
+            demonstration_loss = losses.demonstration_loss(mean, stddev, batch.action, is_demonstration)  # [T]
+            policy_loss = policy_loss + config.demonstration_weight * demonstration_loss
+            stats.update(demonstration_loss=demonstration_loss, demonstration_fraction=is_demonstration.mean())
         return (policy_loss + dual_loss).sum(), stats
 
     def update_step(state: TrainingState, batch: types.Transition) -> tuple[TrainingState, Metrics]:
@@ -111,7 +117,7 @@ def make_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: MPOCo
         (_, critic_loss), critic_grads = jax.value_and_grad(critic_loss_fn, has_aux=True)(
             state.critic_params, batch, target_probs)
         (_, stats), (policy_grads, dual_grads) = jax.value_and_grad(policy_loss_fn, argnums=(0, 1), has_aux=True)(
-            state.policy_params, state.dual_params, next_observation, target_mean, target_stddev, actions, q_values)
+            state.policy_params, state.dual_params, batch, target_mean, target_stddev, actions, q_values)
 
         critic_updates, critic_opt_state = critic_opt.update(critic_grads, state.critic_opt_state)
         critic_params = optax.apply_updates(state.critic_params, critic_updates)
@@ -169,11 +175,18 @@ class MPOLearner(core.StateLearner):
                                           self._first_batch.action.shape[-1], rng)
 
     def _select(self, batch: types.Transition) -> types.Transition:
-        """Keeps only what the update reads (the networks' observation keys, no extras)."""
+        """Keeps only what the update reads: the networks' observation keys, and the demonstration
+        marks when demonstrations are cloned."""
         def pick(observation: types.Observation) -> dict[str, Any]:
             return {k: observation[k] for k in self._keys}
+        extras = {}
+        if self._config.demonstration_weight:
+            if types.DEMONSTRATION not in batch.extras:
+                raise ValueError(f"demonstration_weight={self._config.demonstration_weight} needs batches with "
+                                 f"extras[{types.DEMONSTRATION!r}]; got extras {sorted(batch.extras)}")
+            extras = {types.DEMONSTRATION: batch.extras[types.DEMONSTRATION]}
         return types.Transition(pick(batch.observation), batch.action, batch.reward, batch.discount,
-                                pick(batch.next_observation))
+                                pick(batch.next_observation), extras)
 
     def step(self) -> dict[str, float]:
         if self._first_batch is not None:

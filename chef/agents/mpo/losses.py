@@ -132,3 +132,18 @@ def mpo_loss(online_mean: jax.Array, online_stddev: jax.Array, target_mean: jax.
         policy_stddev=online_stddev.mean(axis=(0, 2)),
     )
     return policy_loss, dual_loss, stats
+
+
+def demonstration_loss(online_mean: jax.Array, stddev: jax.Array, actions: jax.Array,
+                       is_demonstration: jax.Array) -> jax.Array:
+    """Behaviour cloning of demonstration actions per task, the mean only:
+
+        L = -sum_B m log N(a; mu, sg(sigma)) / max(sum_B m, 1),
+
+    the MPO M-step's mean loss with the demonstration action as the only sample. online_mean and
+    stddev [B, T, A], actions [B, A], is_demonstration m [B] in {0, 1}. Returns [T].
+    """
+    log_prob = distrax.Normal(online_mean, jax.lax.stop_gradient(stddev)).log_prob(
+        jax.lax.stop_gradient(actions)[:, None, :]).sum(-1)  # [B, T]
+    mask = jax.lax.stop_gradient(is_demonstration)[:, None]  # [B, 1]
+    return -jnp.sum(mask * log_prob, axis=0) / jnp.maximum(jnp.sum(mask), 1.0)

@@ -7,8 +7,8 @@ import pytest
 import reverb
 import tensorflow_datasets as tfds
 
-import rgb_stacking_env
-from chef.replay import server as server_lib, tables, variables
+from chef import types
+from chef.replay import dataset as replay_dataset, server as server_lib, variables
 from chef.stages import components, online
 from chef.utils import config as config_lib
 from experiments import collect
@@ -26,9 +26,8 @@ def _config(**actors):
 @pytest.fixture
 def replay(tmp_path):
     config = _config()
-    signature = tables.transition_signature(components.observation_spec(config),
-                                            rgb_stacking_env.environment.ACTION_MAX, len(rgb_stacking_env.TASK_NAMES))
-    server = server_lib.start_server(components.replay_config(config), port=None, signature=signature)
+    server = server_lib.start_server(components.replay_config(config), port=None,
+                                     signature=online.replay_signature(config))
     address = server.address
     policy, _ = components.make_networks(config)
     params = policy.init(jax.random.PRNGKey(0), components.example_batch(config))
@@ -54,6 +53,15 @@ def test_actor_mixes_scripted_episodes_in_canonical_actions(replay, tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "metrics/actor_0.jsonl").read_text().splitlines()]
     assert [r["scripted"] == 1.0 for r in rows] == [s == ("scripted",) for s in sequences]
     assert reverb.Client(replay).server_info()[components.replay_config(config).replay_table].current_size > 0
+
+
+@pytest.mark.parametrize("scripted_fraction", [0.0, 1.0])
+def test_actor_marks_scripted_transitions_as_demonstrations(replay, tmp_path, scripted_fraction):
+    config = _config(scripted_fraction=scripted_fraction)
+    online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
+    table = components.replay_config(config).replay_table
+    batch = next(replay_dataset.make_replay_iterator(replay, table, batch_size=50))  # What the learner reads.
+    np.testing.assert_array_equal(batch.extras[types.DEMONSTRATION], np.full(50, scripted_fraction, np.float32))
 
 
 def test_evaluator_cycles_over_its_heads_and_feeds_no_replay(replay, tmp_path):

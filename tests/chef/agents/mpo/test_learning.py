@@ -136,3 +136,32 @@ def test_pixel_learner_with_separate_torsos_updates_every_head():
                                    for t in (torsos_before, torsos_after))
     for task in range(2):  # Each task's own torso received a gradient step.
         assert not np.array_equal(kernel_before[task], kernel_after[task])
+
+
+def _marked_batches(demonstration_action, batch_size: int = 16):
+    """Half of each batch marked as demonstrations, all acting `demonstration_action`."""
+    for batch in _batches(batch_size):
+        marks = (np.arange(batch_size) % 2).astype(np.float32)
+        action = np.where(marks[:, None] == 1, demonstration_action, batch.action).astype(np.float32)
+        yield batch._replace(action=action, extras={types.DEMONSTRATION: marks})
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_demonstration_weight_clones_the_marked_actions(weight):
+    target = np.array([0.6, -0.6], np.float32)
+    learner = _learner(tasks=("t1", "t3"), iterator=_marked_batches(target), demonstration_weight=weight,
+                       policy_learning_rate=1e-2, target_update_period=1, init_log_alpha_mean=0.0)
+    for _ in range(150):
+        metrics = learner.step()
+    policy, _ = multitask.make_networks(learner._config.network, 2, ACTION_DIM)
+    mean, _ = policy.apply(learner.get_variables(["online_policy"])[0], next(_batches()).observation)  # [B, T, A]
+    error = np.abs(np.asarray(mean) - target).mean()
+    if weight:
+        assert error < 0.15 and metrics["demonstration_fraction"] == 0.5 and "demonstration_loss/t3" in metrics
+    else:
+        assert error > 0.4 and "demonstration_loss/t3" not in metrics
+
+
+def test_demonstration_weight_without_marks_is_refused():
+    with pytest.raises(ValueError, match="extras\\['demonstration'\\]"):
+        _learner(demonstration_weight=1.0)

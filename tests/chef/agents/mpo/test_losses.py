@@ -124,3 +124,22 @@ def test_action_penalty_pulls_an_out_of_bounds_mean_inside():
 
     assert mean_gradient(True) > 0.1  # Gradient descent moves the mean down, towards the box.
     assert mean_gradient(True) > mean_gradient(False) + 0.1
+
+
+def test_demonstration_loss_hand_computed_and_masked():
+    mean = jnp.array([[[0.0, 1.0]], [[5.0, 5.0]]])  # [B=2, T=1, A=2]
+    stddev = jnp.array([[[1.0, 2.0]], [[1.0, 1.0]]])
+    actions = jnp.array([[1.0, 1.0], [0.0, 0.0]])
+    loss = losses.demonstration_loss(mean, stddev, actions, jnp.array([1.0, 0.0]))  # Only example 0.
+    expected = 0.5 * 1.0 + 0.5 * np.log(2 * np.pi) + (0.5 * np.log(2 * np.pi) + np.log(2.0))
+    np.testing.assert_allclose(loss, [expected], rtol=1e-6)
+    np.testing.assert_allclose(losses.demonstration_loss(mean, stddev, actions, jnp.zeros(2)), [0.0])
+
+
+def test_demonstration_loss_moves_the_mean_not_the_stddev():
+    mean, stddev = jnp.zeros((3, 2, 1)), jnp.ones((3, 2, 1))
+    grad_mean, grad_stddev = jax.grad(
+        lambda m, s: losses.demonstration_loss(m, s, jnp.ones((3, 1)), jnp.array([1.0, 1.0, 0.0])).sum(),
+        argnums=(0, 1))(mean, stddev)
+    assert np.all(grad_mean[:2] < 0) and np.all(grad_mean[2] == 0)  # Descent raises the mean towards 1.
+    np.testing.assert_array_equal(grad_stddev, 0.0)
