@@ -55,9 +55,10 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
                    # Fast targets: each target refresh propagates the end-of-segment reward one decision back,
                    # and a 30-decision segment needs about 30 refreshes of the lagged target.
                    target_tau=0.02, lagged_target_period=100, cem=dict(num_samples=64, num_elites=6, num_iterations=2))
+    # bc_steps: a reference row, behaviour cloning per task on its f_skill successes (0 = no row).
     c.grid = dict(strategies=("orig", "all", "skill", "skill_p"), samplers=("uniform", "rebalanced"),
                   p_success=1.0, p_failure=0.5, num_steps=3500, gamma=0.95, success_fraction=0.5, eval_episodes=8,
-                  pick_steps=150, place_steps=150)
+                  pick_steps=150, place_steps=150, bc_steps=3000, bc_learning_rate=1e-3)
     # Online loop (chef.mtopt.online.OnlineConfig): rounds of training on all data so far, then collection
     # by the learned policy; a quarter of the chains stays scripted. Strategy / sampler of the learner.
     c.online = dict(rounds=5, steps_per_round=2000, chains_per_round=60, epsilon=0.2, scripted_fraction=0.25,
@@ -67,6 +68,6 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.collection.update(num_chains=3, pick_steps=12, place_steps=12)
         c.qtopt.update(torso_hidden_sizes=(16,), head_hidden_sizes=(16,), batch_size=8,
                        cem=dict(num_samples=8, num_elites=2, num_iterations=1))
-        c.grid.update(num_steps=3, eval_episodes=1, pick_steps=6, place_steps=6)
+        c.grid.update(num_steps=3, eval_episodes=1, pick_steps=6, place_steps=6, bc_steps=0)
         c.online.update(rounds=2, steps_per_round=3, chains_per_round=1, scripted_fraction=0.0)
     return c

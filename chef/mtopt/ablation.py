@@ -6,7 +6,8 @@ cell trains a fresh multi-task QT-Opt learner for `num_steps` on the same
 episodes and is evaluated per task in the environment. The summary per cell
 is the min / mean / max success over tasks and the mean over the low-data
 tasks: the half of the tasks with the fewest successes among the episodes
-collected for them.
+collected for them. With `bc_steps`, a reference row trains per-task behaviour
+cloning on the f_skill success pools (chef.mtopt.bc_reference).
 """
 import dataclasses
 import itertools
@@ -21,7 +22,7 @@ from absl import logging
 from chef.agents.qtopt.actor import QtOptActor
 from chef.agents.qtopt.config import QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import evaluation
+from chef.mtopt import bc_reference, evaluation
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
 from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
@@ -30,6 +31,7 @@ from chef.utils.config import require
 
 SAMPLERS = ("uniform", "rebalanced")
 GRID_STRATEGIES = (*STRATEGIES, "skill_p")  # 'skill_p': f_skill(p_success, p_failure).
+BC_CELL = "bc / skill successes"  # The reference row of `GridConfig.bc_steps`.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +47,9 @@ class GridConfig:
     pick_steps: int = 150  # Control steps (20 Hz) per segment.
     place_steps: int = 150
     decision_period: int = 1  # Control steps per agent decision; must match the dataset's.
+    # Reference row BC_CELL: per-task behaviour cloning on the f_skill success pools (0 = no row).
+    bc_steps: int = 0
+    bc_learning_rate: float = 1e-3
 
     def __post_init__(self):
         require(set(self.strategies) <= set(GRID_STRATEGIES) and self.strategies,
@@ -57,6 +62,8 @@ class GridConfig:
         require(self.num_steps >= 1, f"num_steps must be >= 1, got {self.num_steps}")
         require(0.0 < self.gamma <= 1.0, f"gamma must lie in (0, 1], got {self.gamma}")
         require(self.eval_episodes >= 1, f"eval_episodes must be >= 1, got {self.eval_episodes}")
+        require(self.bc_steps >= 0, f"bc_steps must be >= 0, got {self.bc_steps}")
+        require(self.bc_learning_rate > 0, f"bc_learning_rate must be > 0, got {self.bc_learning_rate}")
 
 
 def low_data_tasks(table: EpisodeTable, family: TaskFamily) -> tuple[str, ...]:
@@ -143,6 +150,13 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
     """
     action_min, action_max = action_bounds(env)
     rates, sizes = {}, {}
+    if grid.bc_steps:
+        pools = impersonate(table.records(family), family, impersonation_config("skill", grid), seed)
+        sizes[BC_CELL] = pool_sizes(pools)
+        rates[BC_CELL] = bc_reference.filtered_bc_rates(
+            table, family, pools, env, qtopt, grid.bc_steps, grid.bc_learning_rate, grid.eval_episodes,
+            grid.pick_steps, grid.place_steps, grid.decision_period, action_min, action_max, seed)
+        logging.info("%s: %s", BC_CELL, rates[BC_CELL])
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
         cell = f"{strategy} / {sampler_name}"
         learner, sizes[cell] = train_cell(table, family, strategy, sampler_name, qtopt, grid, action_min,

@@ -44,8 +44,10 @@ def test_tiny_ablation_grid_then_a_new_task_from_the_same_data(tmp_path):
     dataset = tmp_path / "grid" / "mtopt_ablation" / "dataset"
     new = _run(tmp_path, "new_task", f"--config.dataset_dir={dataset}",
                "--config.extra_tasks=('place-blue-on-red',)", "--config.grid.strategies=('orig','skill')",
-               "--config.grid.samplers=('rebalanced',)")
-    assert list(new["rates"]) == ["orig / rebalanced", "skill / rebalanced"]
+               "--config.grid.samplers=('rebalanced',)", "--config.grid.bc_steps=2")
+    assert list(new["rates"]) == ["bc / skill successes", "orig / rebalanced", "skill / rebalanced"]
+    assert new["pool_sizes"]["bc / skill successes"] == new["pool_sizes"]["skill / rebalanced"]
+    assert "place-blue-on-red" in new["rates"]["bc / skill successes"]
     assert "place-blue-on-red" in new["rates"]["skill / rebalanced"]
     # No episode was collected for the new task: it gets data only through impersonation.
     assert _total(new["pool_sizes"]["orig / rebalanced"]["place-blue-on-red"]) == 0
