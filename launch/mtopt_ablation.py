@@ -7,7 +7,7 @@
       --config.dataset_dir=runs/ablation/mtopt_ablation/dataset --config.extra_tasks="('place-blue-on-red',)"
 
 Writes to <root_dir>/<run_name>/mtopt_ablation/: dataset/ (RLDS, when collected),
-results.json (per-task rates, pool sizes, low-data tasks), table.md.
+results.json (per-task rates, pool sizes, low-data tasks, each QT-Opt cell's Q profile), table.md.
 `decision_period` (control steps per agent decision) applies to collection, training and
 evaluation alike; a reused dataset_dir must have been collected with the same period.
 """
@@ -46,7 +46,9 @@ def main(argv):
                 f"decision period {period} control steps; skill_p = f_skill({grid.p_success}, {grid.p_failure}))"
                 f"{'' if done else ' (partial)'}\n\n"
                 f"{to_markdown(summary)}\n\nLow-data tasks: {', '.join(results['low_data_tasks'])}\n\n"
-                f"## Success rate per task\n\n{to_markdown(per_task)}\n")
+                f"## Success rate per task\n\n{to_markdown(per_task)}\n\n"
+                f"## Q profile (chef.mtopt.q_profile, {ablation.PROFILE_BATCH_SIZE} pairs from each cell's pools)"
+                f"\n\n{to_markdown(pd.DataFrame(results['q_profile']).T)}\n")
         run_dir.atomic_write_text(stage.path / "table.md", text)
         return text
 

@@ -22,7 +22,7 @@ from absl import logging
 from chef.agents.qtopt.actor import QtOptActor
 from chef.agents.qtopt.config import QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import bc_reference, evaluation
+from chef.mtopt import bc_reference, evaluation, q_profile
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
 from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
@@ -120,6 +120,19 @@ def train_cell(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_n
     return learner, sizes
 
 
+PROFILE_BATCH_SIZE = 1024  # (state, task) pairs of a cell's Q profile.
+
+
+def profile_cell(learner: QtOptLearner, table: EpisodeTable, family: TaskFamily, strategy: str, qtopt: QtOptConfig,
+                 grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray, seed: int) -> dict[str, float]:
+    """`q_profile` of the cell's Q on pairs drawn uniformly from the cell's pools."""
+    pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
+    rng = np.random.default_rng(seed)
+    batch = next(TransitionBatches(table, UniformSampler(pools, rng), PROFILE_BATCH_SIZE, grid.gamma, rng))
+    q_function = q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0])
+    return q_profile.q_profile(q_function, batch, action_min, action_max, qtopt.cem, jax.random.PRNGKey(seed))
+
+
 def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptConfig, grid: GridConfig,
                   action_min: np.ndarray, action_max: np.ndarray, seed: int) -> dict[str, float]:
     """Success rate per task of the CEM-greedy policy (epsilon 0)."""
@@ -144,12 +157,13 @@ def summary_table(rates: dict[str, dict[str, float]], low_data: Sequence[str]) -
 
 def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, grid: GridConfig,
              seed: int, on_cell: Callable[[dict], None] | None = None) -> dict:
-    """Trains and evaluates every cell; returns {'rates', 'pool_sizes', 'low_data_tasks'}.
+    """Trains and evaluates every cell; returns {'rates', 'pool_sizes', 'low_data_tasks', 'q_profile'}
+    (q_profile: QT-Opt cells only).
 
     `on_cell`, if given, receives the results so far after each cell (for partial tables).
     """
     action_min, action_max = action_bounds(env)
-    rates, sizes = {}, {}
+    rates, sizes, profiles = {}, {}, {}
     if grid.bc_steps:
         pools = impersonate(table.records(family), family, impersonation_config("skill", grid), seed)
         sizes[BC_CELL] = pool_sizes(pools)
@@ -161,9 +175,11 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
         cell = f"{strategy} / {sampler_name}"
         learner, sizes[cell] = train_cell(table, family, strategy, sampler_name, qtopt, grid, action_min,
                                           action_max, seed)
+        profiles[cell] = profile_cell(learner, table, family, strategy, qtopt, grid, action_min, action_max, seed)
         rates[cell] = evaluate_cell(learner, env, family, qtopt, grid, action_min, action_max, seed)
-        logging.info("%s: %s", cell, rates[cell])
+        logging.info("%s: %s; Q profile %s", cell, rates[cell], profiles[cell])
         if on_cell is not None:
             on_cell({"rates": dict(rates), "pool_sizes": dict(sizes),
-                     "low_data_tasks": list(low_data_tasks(table, family))})
-    return {"rates": rates, "pool_sizes": sizes, "low_data_tasks": list(low_data_tasks(table, family))}
+                     "low_data_tasks": list(low_data_tasks(table, family)), "q_profile": dict(profiles)})
+    return {"rates": rates, "pool_sizes": sizes, "low_data_tasks": list(low_data_tasks(table, family)),
+            "q_profile": profiles}
