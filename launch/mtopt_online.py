@@ -59,11 +59,13 @@ def _discard_unfinished(stage: run_dir.StageDir, round_index: int) -> None:
 
 
 def _train(table: EpisodeTable, setup: launch_setup.LaunchSetup, online_config: online.OnlineConfig,
-           env: dm_env.Environment, stage: run_dir.StageDir, round_index: int,
-           seed: int) -> tuple[QtOptLearner, dict[str, float]]:
-    """Round `round_index`'s learner, trained from round - 1's checkpoint; saves its own."""
+           env: dm_env.Environment, stage: run_dir.StageDir, round_index: int, seed: int,
+           statistics: tuple) -> tuple[QtOptLearner, dict[str, float]]:
+    """Round `round_index`'s learner, trained from round - 1's checkpoint; saves its own. Every round
+    standardises inputs with the same `statistics` (of the bootstrap data)."""
     learner, _ = ablation.make_cell_learner(table, setup.family, online_config.strategy, online_config.sampler,
-                                            setup.qtopt, setup.grid, *ablation.action_bounds(env), seed)
+                                            setup.qtopt, setup.grid, *ablation.action_bounds(env), seed,
+                                            statistics=statistics)
     if round_index > 1:
         previous = _checkpoint_dir(stage) / f"step_{round_index - 1}"
         learner.restore(checkpoints.restore(previous, learner.save()))
@@ -104,10 +106,14 @@ def main(argv):
     first = len(results["rounds"]) + 1
     _discard_unfinished(stage, first)
     text = _write(stage, results, online_config, done=first > online_config.rounds)
+    statistics = None
     for round_index in range(first, online_config.rounds + 1):
         seed = config.seed + round_index
         table = launch_setup.load_table(directories, setup)
-        learner, metrics = _train(table, setup, online_config, env, stage, round_index, seed)
+        if statistics is None:
+            statistics = ablation.vector_statistics(launch_setup.load_table(results["bootstrap_dir"], setup),
+                                                    setup.qtopt)
+        learner, metrics = _train(table, setup, online_config, env, stage, round_index, seed, statistics)
         rates = ablation.evaluate_cell(learner, env, setup.family, setup.qtopt, setup.grid,
                                        *ablation.action_bounds(env), seed)
         summaries = online.collect_round(_round_dir(stage, round_index), env, setup.family, learner, setup.qtopt,

@@ -27,6 +27,7 @@ from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
 from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
 from chef.mtopt.tasks import TaskFamily
+from chef.networks import inputs
 from chef.utils.config import require
 
 SAMPLERS = ("uniform", "rebalanced")
@@ -87,17 +88,25 @@ def action_bounds(env) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
 
 
+def vector_statistics(table: EpisodeTable, qtopt: QtOptConfig) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-feature (mean, std) of the table's vector observations: every learner standardises its inputs
+    with them (positions vary by centimetres next to a finger reading of 0-255)."""
+    return inputs.vector_statistics(table.observations, qtopt.observation_keys)
+
+
 def make_cell_learner(table: EpisodeTable, family: TaskFamily, strategy: str, sampler_name: str,
                       qtopt: QtOptConfig, grid: GridConfig, action_min: np.ndarray, action_max: np.ndarray,
-                      seed: int) -> tuple[QtOptLearner, dict]:
-    """A fresh learner on one cell's batches; returns it and the pool sizes it trains on."""
+                      seed: int, statistics: tuple | None = None) -> tuple[QtOptLearner, dict]:
+    """A fresh learner on one cell's batches; returns it and the pool sizes it trains on.
+    `statistics`: input standardisation (default: `vector_statistics(table)`)."""
     pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
     rng = np.random.default_rng(seed)
     sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
                else UniformSampler(pools, rng))
     batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng)
     example = {k: v[0] for k, v in table.observations.items()}
-    learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed))
+    learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed),
+                           vector_statistics=statistics or vector_statistics(table, qtopt))
     return learner, pool_sizes(pools)
 
 
@@ -169,7 +178,8 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
         sizes[BC_CELL] = pool_sizes(pools)
         rates[BC_CELL] = bc_reference.filtered_bc_rates(
             table, family, pools, env, qtopt, grid.bc_steps, grid.bc_learning_rate, grid.eval_episodes,
-            grid.pick_steps, grid.place_steps, grid.decision_period, action_min, action_max, seed)
+            grid.pick_steps, grid.place_steps, grid.decision_period, action_min, action_max,
+            vector_statistics(table, qtopt), seed)
         logging.info("%s: %s", BC_CELL, rates[BC_CELL])
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
         cell = f"{strategy} / {sampler_name}"

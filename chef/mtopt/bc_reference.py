@@ -57,12 +57,15 @@ class MeanPolicy:
 
 
 def train_task_policy(table: EpisodeTable, episodes: Sequence[EpisodeId], qtopt: QtOptConfig, num_steps: int,
-                      learning_rate: float, action_min: np.ndarray, action_max: np.ndarray, seed: int,
-                      name: str = "bc") -> MeanPolicy:
-    """Behaviour cloning on the steps of `episodes`, with the QT-Opt torso's observation keys and sizes."""
+                      learning_rate: float, action_min: np.ndarray, action_max: np.ndarray,
+                      statistics: tuple[Sequence[float], Sequence[float]], seed: int, name: str = "bc") -> MeanPolicy:
+    """Behaviour cloning on the steps of `episodes`, with the QT-Opt torso's observation keys and sizes
+    and its input standardisation `statistics` (mean, std) [F]."""
+    mean, std = (tuple(map(float, v)) for v in statistics)
     network = multitask.NetworkConfig(observation_keys=tuple(qtopt.observation_keys),
                                       torso_hidden_sizes=tuple(qtopt.torso_hidden_sizes),
-                                      head_hidden_sizes=tuple(qtopt.head_hidden_sizes))
+                                      head_hidden_sizes=tuple(qtopt.head_hidden_sizes), vector_mean=mean,
+                                      vector_std=std)
     policy, _ = multitask.make_networks(network, 1, len(action_min))
     steps = SuccessSteps(table, episodes, qtopt.batch_size, action_min, action_max, np.random.default_rng(seed))
     learner = BCLearner(policy, BCConfig(network, learning_rate=learning_rate), steps, jax.random.PRNGKey(seed),
@@ -75,7 +78,7 @@ def train_task_policy(table: EpisodeTable, episodes: Sequence[EpisodeId], qtopt:
 def filtered_bc_rates(table: EpisodeTable, family: TaskFamily, pools: TaskPools, env, qtopt: QtOptConfig,
                       num_steps: int, learning_rate: float, eval_episodes: int, pick_steps: int, place_steps: int,
                       decision_period: int, action_min: np.ndarray, action_max: np.ndarray,
-                      seed: int) -> dict[str, float]:
+                      statistics: tuple[Sequence[float], Sequence[float]], seed: int) -> dict[str, float]:
     """Success rate per task of BC on that task's success pool."""
     rates = {}
     for task in family.names:
@@ -83,8 +86,8 @@ def filtered_bc_rates(table: EpisodeTable, family: TaskFamily, pools: TaskPools,
         if not successes:
             rates[task] = 0.0
             continue
-        policy = train_task_policy(table, successes, qtopt, num_steps, learning_rate, action_min, action_max, seed,
-                                   name=task)
+        policy = train_task_policy(table, successes, qtopt, num_steps, learning_rate, action_min, action_max,
+                                   statistics, seed, name=task)
         outcomes = evaluation.evaluate_task(env, policy, family, task, eval_episodes, pick_steps, place_steps,
                                             decision_period)
         rates[task] = float(np.mean(outcomes))

@@ -2,13 +2,15 @@
 
 A network is built with an explicit tuple of observation keys. Keys ending in
 '/pixels' are images ([B, H, W, 3] uint8) for the ResNet torso; every other key
-is a vector feature, flattened per example and concatenated. Keys starting
-with 'privileged/' (simulator-only state, e.g. the reward state) are refused.
+is a vector feature, flattened per example and concatenated (optionally
+standardised with `vector_statistics` of a dataset). Keys starting with
+'privileged/' (simulator-only state, e.g. the reward state) are refused.
 """
 from typing import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 PIXELS_SUFFIX = "/pixels"
 PRIVILEGED_PREFIX = "privileged/"
@@ -45,6 +47,19 @@ def flatten_vectors(observation: Mapping[str, jax.Array], keys: Sequence[str]) -
     """Concatenates the named features, each flattened after the batch axis. -> [B, F]"""
     parts = [_get(observation, k) for k in keys]
     return jnp.concatenate([p.reshape(p.shape[0], -1).astype(jnp.float32) for p in parts], axis=-1)
+
+
+MIN_STD = 1e-3  # Floor of a standardised feature's std (constant features stay finite).
+
+
+def vector_statistics(observation: Mapping[str, np.ndarray], keys: Sequence[str]
+                      ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-feature (mean, std) over a batch of observations {key: [N, ...]}, in the order in which a
+    torso flattens the vector keys among `keys` (std floored at MIN_STD), for standardising inputs."""
+    vector_keys, _ = split_keys(keys)
+    features = np.concatenate([np.asarray(observation[k], np.float64).reshape(len(observation[k]), -1)
+                               for k in vector_keys], axis=-1)  # [N, F]
+    return tuple(map(float, features.mean(0))), tuple(map(float, np.maximum(features.std(0), MIN_STD)))
 
 
 def stack_pixels(observation: Mapping[str, jax.Array], keys: Sequence[str]) -> jax.Array:

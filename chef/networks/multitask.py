@@ -29,6 +29,9 @@ class NetworkConfig:
     init_scale: float = 0.7
     min_scale: float = 1e-6
     tanh_mean: bool = False
+    # Standardisation of the vector inputs (inputs.vector_statistics of a dataset); () = raw inputs.
+    vector_mean: tuple[float, ...] = ()
+    vector_std: tuple[float, ...] = ()
 
     def __post_init__(self):
         try:
@@ -38,6 +41,9 @@ class NetworkConfig:
         require(self.resnet is None or self.resnet in torsos.RESNET_PRESETS,
                 f"resnet must be None or one of {sorted(torsos.RESNET_PRESETS)}, got {self.resnet!r}")
         require(self.num_atoms >= 2, f"num_atoms must be >= 2, got {self.num_atoms}")
+        require(len(self.vector_mean) == len(self.vector_std),
+                f"vector_mean and vector_std need one entry per feature, got {len(self.vector_mean)} and "
+                f"{len(self.vector_std)}")
         require(self.init_scale > 0 and self.min_scale >= 0,
                 f"need init_scale > 0 and min_scale >= 0, got {self.init_scale}, {self.min_scale}")
 
@@ -48,7 +54,8 @@ class NetworkConfig:
 def _features(config: NetworkConfig, observation: Mapping[str, jax.Array],
               num_tasks: int, share: bool) -> jax.Array:
     """Shared torso -> [B, F]; one torso per task -> [B, T, F]. Call inside a compact method."""
-    args = (config.observation_keys, config.torso_hidden_sizes, config.resnet_spec())
+    args = (config.observation_keys, config.torso_hidden_sizes, config.resnet_spec(), config.vector_mean,
+            config.vector_std)
     if share:
         return torsos.ObservationTorso(*args, name="torso")(observation)
     per_task = nn.vmap(torsos.ObservationTorso, variable_axes={"params": 0},

@@ -90,11 +90,17 @@ class ResNetTorso(nn.Module):
 
 
 class ObservationTorso(nn.Module):
-    """Observation dict -> features [B, H]: ResNet(pixels) ++ vectors -> LayerNormMLP."""
+    """Observation dict -> features [B, H]: ResNet(pixels) ++ vectors -> LayerNormMLP.
+
+    `vector_mean` / `vector_std` [F] (from `inputs.vector_statistics`; empty = raw) standardise the
+    flattened vector features before the MLP.
+    """
 
     observation_keys: Sequence[str]
     hidden_sizes: Sequence[int]
     resnet: ResNetSpec | None = None
+    vector_mean: Sequence[float] = ()
+    vector_std: Sequence[float] = ()
 
     @nn.compact
     def __call__(self, observation: Mapping[str, jax.Array]) -> jax.Array:
@@ -106,5 +112,9 @@ class ObservationTorso(nn.Module):
             images = inputs.stack_pixels(observation, pixel_keys)  # [B, H, W, 3 * cams]
             features.append(ResNetTorso(self.resnet.channels, self.resnet.embedding_size)(images))
         if vector_keys:
-            features.append(inputs.flatten_vectors(observation, vector_keys))  # [B, F]
+            vectors = inputs.flatten_vectors(observation, vector_keys)  # [B, F]
+            if len(self.vector_mean):
+                vectors = (vectors - jnp.asarray(self.vector_mean, jnp.float32)) / jnp.asarray(self.vector_std,
+                                                                                             jnp.float32)
+            features.append(vectors)
         return LayerNormMLP(self.hidden_sizes)(jnp.concatenate(features, axis=-1))

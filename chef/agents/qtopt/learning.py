@@ -10,7 +10,7 @@ episode was impersonated as. Shapes:
 `select_task_reward` turns multi-task rewards [B, T] into this layout.
 """
 import time
-from typing import Any, Callable, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -86,7 +86,8 @@ class QtOptLearner(core.StateLearner):
     def __init__(self, config: QtOptConfig, iterator: Iterator[types.Transition],
                  example_observation: Mapping[str, np.ndarray], action_min: np.ndarray,
                  action_max: np.ndarray, key: types.PRNGKey, metrics: MetricsWriter | None = None,
-                 log_every: int = 100):
+                 log_every: int = 100,
+                 vector_statistics: tuple[Sequence[float], Sequence[float]] = ((), ())):
         self._config = config
         self._iterator = iterator
         self._metrics = metrics
@@ -94,7 +95,7 @@ class QtOptLearner(core.StateLearner):
         action_min, action_max = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
         if action_min.shape != action_max.shape or np.any(action_min >= action_max):
             raise ValueError(f"action bounds must share a shape and satisfy min < max, got {action_min}, {action_max}")
-        self.network = networks.make_q_network(config, action_min, action_max)
+        self.network = networks.make_q_network(config, action_min, action_max, vector_statistics)
         self._optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm),
                                       optax.adam(config.learning_rate))
         init_key, key = jax.random.split(key)

@@ -38,6 +38,8 @@ class QNetwork(nn.Module):
     resnet: torsos.ResNetSpec | None = None
     action_min: Sequence[float] = ()
     action_max: Sequence[float] = ()
+    vector_mean: Sequence[float] = ()  # Standardisation of the vector inputs (torsos.ObservationTorso).
+    vector_std: Sequence[float] = ()
 
     def scaled(self, action: jax.Array) -> jax.Array:
         """[..., A] in the action box -> [..., A] in [-1, 1]."""
@@ -50,8 +52,8 @@ class QNetwork(nn.Module):
     @nn.compact
     def __call__(self, observation: Mapping[str, jax.Array], action: jax.Array,
                  task_id: jax.Array) -> jax.Array:
-        state = torsos.ObservationTorso(self.observation_keys, self.torso_hidden_sizes, self.resnet)(
-            observation)  # [B, F]
+        state = torsos.ObservationTorso(self.observation_keys, self.torso_hidden_sizes, self.resnet,
+                                        self.vector_mean, self.vector_std)(observation)  # [B, F]
         task = jax.nn.one_hot(task_id, self.num_tasks)  # [B, T]
         if action.ndim == 3:  # [B, N, A]: broadcast per-state inputs over the N candidates.
             state = state[:, None]  # [B, 1, F]
@@ -63,12 +65,15 @@ class QNetwork(nn.Module):
 
 
 def make_q_network(config: QtOptConfig, action_min: np.ndarray | None = None,
-                   action_max: np.ndarray | None = None) -> QNetwork:
-    """The config's network; with bounds [A], actions are rescaled to [-1, 1] inside it."""
+                   action_max: np.ndarray | None = None,
+                   vector_statistics: tuple[Sequence[float], Sequence[float]] = ((), ())) -> QNetwork:
+    """The config's network; with bounds [A], actions are rescaled to [-1, 1] inside it; with
+    `vector_statistics` (mean, std) [F] (`inputs.vector_statistics`), vector inputs are standardised."""
     resnet = torsos.resnet_spec(config.resnet_preset) if config.resnet_preset else None
-    bounds = () if action_min is None else (tuple(map(float, action_min)), tuple(map(float, action_max)))
+    bounds = ((), ()) if action_min is None else (tuple(map(float, action_min)), tuple(map(float, action_max)))
+    mean, std = (tuple(map(float, v)) for v in vector_statistics)
     return QNetwork(config.observation_keys, config.num_tasks, config.torso_hidden_sizes,
-                    config.head_hidden_sizes, resnet, *bounds)
+                    config.head_hidden_sizes, resnet, *bounds, mean, std)
 
 
 def q_values(network: QNetwork, params, observation: Mapping[str, jax.Array], action: jax.Array,

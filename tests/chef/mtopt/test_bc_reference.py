@@ -3,6 +3,7 @@ import numpy as np
 from chef.agents.qtopt.config import QtOptConfig
 from chef.mtopt import bc_reference
 from chef.mtopt.episodes import EpisodeTable
+from chef.networks import inputs
 
 KEY = "sawyer/pinch/pose"
 LOW, HIGH = np.array([-0.1, 0.0], np.float32), np.array([0.1, 2.0], np.float32)
@@ -32,8 +33,9 @@ def test_success_steps_draw_only_the_acting_steps_of_the_given_episodes_in_canon
 def test_cloned_policy_reproduces_the_data_and_acts_in_the_action_box():
     table = _table(num_episodes=40)
     qtopt = QtOptConfig(observation_keys=(KEY,), torso_hidden_sizes=(64,), head_hidden_sizes=(64,), batch_size=64)
+    statistics = inputs.vector_statistics(table.observations, (KEY,))
     policy = bc_reference.train_task_policy(table, list(range(40)), qtopt, num_steps=600, learning_rate=3e-3,
-                                            action_min=LOW, action_max=HIGH, seed=0)
+                                            action_min=LOW, action_max=HIGH, statistics=statistics, seed=0)
     test = _table(num_episodes=4, seed=1)
     actions = np.stack([policy({KEY: o}) for o in test.observations[KEY]])
     assert np.all(actions >= LOW) and np.all(actions <= HIGH)
