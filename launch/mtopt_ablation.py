@@ -46,9 +46,10 @@ def main(argv):
                 f"decision period {period} control steps; skill_p = f_skill({grid.p_success}, {grid.p_failure}))"
                 f"{'' if done else ' (partial)'}\n\n"
                 f"{to_markdown(summary)}\n\nLow-data tasks: {', '.join(results['low_data_tasks'])}\n\n"
-                f"## Success rate per task\n\n{to_markdown(per_task)}\n\n"
-                f"## Q profile (chef.mtopt.q_profile, {ablation.PROFILE_BATCH_SIZE} pairs from each cell's pools)"
-                f"\n\n{to_markdown(pd.DataFrame(results['q_profile']).T)}\n")
+                f"## Success rate per task\n\n{to_markdown(per_task)}\n")
+        if results["q_profile"]:
+            text += (f"\n## Q profile (chef.mtopt.q_profile, {ablation.PROFILE_BATCH_SIZE} pairs from each cell's "
+                     f"pools)\n\n{to_markdown(pd.DataFrame(results['q_profile']).T)}\n")
         run_dir.atomic_write_text(stage.path / "table.md", text)
         return text
 

@@ -53,8 +53,9 @@ class GridConfig:
     bc_learning_rate: float = 1e-3
 
     def __post_init__(self):
-        require(set(self.strategies) <= set(GRID_STRATEGIES) and self.strategies,
-                f"strategies must be a non-empty subset of {GRID_STRATEGIES}, got {self.strategies}")
+        require(set(self.strategies) <= set(GRID_STRATEGIES) and (self.strategies or self.bc_steps),
+                f"strategies must be a subset of {GRID_STRATEGIES}, non-empty unless bc_steps > 0 (the BC row "
+                f"alone), got {self.strategies}")
         require(0.0 <= self.p_success <= 1.0 and 0.0 <= self.p_failure <= 1.0,
                 f"p_success and p_failure must lie in [0, 1], got {self.p_success}, {self.p_failure}")
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
@@ -173,6 +174,16 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
     """
     action_min, action_max = action_bounds(env)
     rates, sizes, profiles = {}, {}, {}
+
+    def results() -> dict:
+        return {"rates": dict(rates), "pool_sizes": dict(sizes), "low_data_tasks": list(low_data_tasks(table, family)),
+                "q_profile": dict(profiles)}
+
+    def finished(cell: str) -> None:
+        logging.info("%s: %s; Q profile %s", cell, rates[cell], profiles.get(cell))
+        if on_cell is not None:
+            on_cell(results())
+
     if grid.bc_steps:
         pools = impersonate(table.records(family), family, impersonation_config("skill", grid), seed)
         sizes[BC_CELL] = pool_sizes(pools)
@@ -180,16 +191,12 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
             table, family, pools, env, qtopt, grid.bc_steps, grid.bc_learning_rate, grid.eval_episodes,
             grid.pick_steps, grid.place_steps, grid.decision_period, action_min, action_max,
             vector_statistics(table, qtopt), seed)
-        logging.info("%s: %s", BC_CELL, rates[BC_CELL])
+        finished(BC_CELL)
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
         cell = f"{strategy} / {sampler_name}"
         learner, sizes[cell] = train_cell(table, family, strategy, sampler_name, qtopt, grid, action_min,
                                           action_max, seed)
         profiles[cell] = profile_cell(learner, table, family, strategy, qtopt, grid, action_min, action_max, seed)
         rates[cell] = evaluate_cell(learner, env, family, qtopt, grid, action_min, action_max, seed)
-        logging.info("%s: %s; Q profile %s", cell, rates[cell], profiles[cell])
-        if on_cell is not None:
-            on_cell({"rates": dict(rates), "pool_sizes": dict(sizes),
-                     "low_data_tasks": list(low_data_tasks(table, family)), "q_profile": dict(profiles)})
-    return {"rates": rates, "pool_sizes": sizes, "low_data_tasks": list(low_data_tasks(table, family)),
-            "q_profile": profiles}
+        finished(cell)
+    return results()

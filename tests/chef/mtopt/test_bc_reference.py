@@ -1,9 +1,12 @@
 import numpy as np
+import pytest
 
 from chef.agents.qtopt.config import QtOptConfig
 from chef.mtopt import bc_reference
+from chef.mtopt.ablation import GridConfig
 from chef.mtopt.episodes import EpisodeTable
 from chef.networks import inputs
+from chef.utils.config import ConfigError
 
 KEY = "sawyer/pinch/pose"
 LOW, HIGH = np.array([-0.1, 0.0], np.float32), np.array([0.1, 2.0], np.float32)
@@ -41,3 +44,9 @@ def test_cloned_policy_reproduces_the_data_and_acts_in_the_action_box():
     assert np.all(actions >= LOW) and np.all(actions <= HIGH)
     assert np.abs(actions - test.actions).mean(0)[1] < 0.2  # The gripper column (range 2) within 10 %.
     assert np.corrcoef(actions[:, 0], test.actions[:, 0])[0, 1] > 0.9
+
+
+def test_grid_without_strategies_needs_the_bc_row():
+    assert GridConfig(strategies=(), bc_steps=10).strategies == ()
+    with pytest.raises(ConfigError, match="non-empty unless bc_steps > 0"):
+        GridConfig(strategies=())
