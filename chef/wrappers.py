@@ -40,6 +40,18 @@ class EnvironmentWrapper(dm_env.Environment):
         return getattr(self._environment, name)
 
 
+def to_environment_units(action: np.ndarray, minimum: np.ndarray, maximum: np.ndarray) -> np.ndarray:
+    """[-1, 1] -> the box [minimum, maximum] (clipped first). [..., A] with bounds [A]"""
+    action = np.clip(np.asarray(action, np.float32), -1.0, 1.0)
+    return (minimum + (action + 1.0) * 0.5 * (maximum - minimum)).astype(np.float32)
+
+
+def to_canonical_units(action: np.ndarray, minimum: np.ndarray, maximum: np.ndarray) -> np.ndarray:
+    """The box [minimum, maximum] -> [-1, 1] (clipped). [..., A] with bounds [A]"""
+    scaled = 2.0 * (np.asarray(action, np.float32) - minimum) / (maximum - minimum) - 1.0
+    return np.clip(scaled, -1.0, 1.0).astype(np.float32)
+
+
 class CanonicalActions(EnvironmentWrapper):
     """Agents act in [-1, 1]^A; actions are rescaled affinely to the environment's bounds.
 
@@ -58,13 +70,11 @@ class CanonicalActions(EnvironmentWrapper):
 
     def to_environment(self, action: np.ndarray) -> np.ndarray:
         """[-1, 1] -> environment units (clipped first). action: [A]"""
-        action = np.clip(np.asarray(action, np.float32), -1.0, 1.0)
-        return self._minimum + (action + 1.0) * 0.5 * (self._maximum - self._minimum)
+        return to_environment_units(action, self._minimum, self._maximum)
 
     def to_canonical(self, action: np.ndarray) -> np.ndarray:
         """Environment units -> [-1, 1] (e.g. for a scripted policy's actions). action: [A]"""
-        scaled = 2.0 * (np.asarray(action, np.float32) - self._minimum) / (self._maximum - self._minimum) - 1.0
-        return np.clip(scaled, -1.0, 1.0).astype(np.float32)
+        return to_canonical_units(action, self._minimum, self._maximum)
 
     def step(self, action: np.ndarray) -> dm_env.TimeStep:
         return self._environment.step(self.to_environment(action))

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import tqdm
 
-from chef import types
+from chef import types, wrappers
 from chef.agents.bc.config import BCConfig
 from chef.agents.bc.learning import BCLearner
 from chef.agents.qtopt.config import QtOptConfig
@@ -31,14 +31,14 @@ class SuccessSteps(Iterator[types.Transition]):
         if not episodes:
             raise ValueError("SuccessSteps needs at least one episode")
         self._table, self._batch_size, self._rng = table, batch_size, rng
-        self._low, self._high = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
+        self._box = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
         self._steps = np.concatenate([table.starts[e] + np.arange(table.lengths[e] - 1) for e in map(int, episodes)])
 
     def __next__(self) -> types.Transition:
         index = self._steps[self._rng.integers(0, len(self._steps), self._batch_size)]  # [B]
-        action = 2.0 * (self._table.actions[index] - self._low) / (self._high - self._low) - 1.0  # [B, A]
+        action = wrappers.to_canonical_units(self._table.actions[index], *self._box)  # [B, A]
         observation = {k: v[index] for k, v in self._table.observations.items()}
-        return types.Transition(observation, action.astype(np.float32), (), (), {})
+        return types.Transition(observation, action, (), (), {})
 
 
 class MeanPolicy:
@@ -48,12 +48,11 @@ class MeanPolicy:
                  action_max: np.ndarray):
         self._apply = jax.jit(policy.apply)
         self._params, self._keys = params, tuple(policy.config.observation_keys)
-        self._low, self._high = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
+        self._box = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
 
     def __call__(self, observation: types.Observation) -> np.ndarray:
         mean, _ = self._apply(self._params, {k: np.asarray(observation[k])[None] for k in self._keys})  # [1, 1, A]
-        action = np.clip(np.asarray(mean)[0, 0], -1.0, 1.0)
-        return (self._low + (action + 1.0) / 2.0 * (self._high - self._low)).astype(np.float32)
+        return wrappers.to_environment_units(np.asarray(mean)[0, 0], *self._box)
 
 
 def train_task_policy(table: EpisodeTable, episodes: Sequence[EpisodeId], qtopt: QtOptConfig, num_steps: int,

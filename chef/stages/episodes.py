@@ -18,10 +18,10 @@ class SelectKeys:
     """Forwards timesteps to `observer` (an adder) with only `keys` of the observation, and
     `extras` (set per episode, e.g. the demonstration mark) with every step."""
 
-    def __init__(self, observer: Observer, keys: Sequence[str], extras: Mapping[str, Any] | None = None):
+    def __init__(self, observer: Observer, keys: Sequence[str]):
         self._observer = observer
         self._keys = tuple(keys)
-        self.extras = dict(extras or {})
+        self.extras: Mapping[str, Any] = {}
 
     def _select(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
         return timestep._replace(observation={k: timestep.observation[k] for k in self._keys})

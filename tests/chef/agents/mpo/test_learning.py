@@ -28,9 +28,12 @@ def _batches(batch_size: int = 16, seed: int = 0, discount: float = 0.0):
                                observation(), extras={"ignored": np.zeros(batch_size)})
 
 
+NETWORK = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
+                                  num_atoms=11)
+
+
 def _learner(tasks=(), iterator=None, **overrides) -> mpo.MPOLearner:
-    network = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
-                                      num_atoms=11)
+    network = NETWORK
     config = mpo.MPOConfig(network=network, tasks=tasks, num_samples=4, v_min=0.0, v_max=10.0, **overrides)
     num_tasks = len(tasks) or len(TASKS)
     return mpo.MPOLearner(multitask.make_networks(network, num_tasks, ACTION_DIM), config,
@@ -153,7 +156,7 @@ def test_demonstration_weight_clones_the_marked_actions(weight):
                        policy_learning_rate=1e-2, target_update_period=1, init_log_alpha_mean=0.0)
     for _ in range(150):
         metrics = learner.step()
-    policy, _ = multitask.make_networks(learner._config.network, 2, ACTION_DIM)
+    policy, _ = multitask.make_networks(NETWORK, 2, ACTION_DIM)
     mean, _ = policy.apply(learner.get_variables(["online_policy"])[0], next(_batches()).observation)  # [B, T, A]
     error = np.abs(np.asarray(mean) - target).mean()
     if weight:
