@@ -27,7 +27,11 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     # Per-task heads run on every (state, sampled action, task) triple: small heads and 10 action
     # samples keep a 6-task update cheap enough that 2 CPU cores also leave room for the actors.
     c.network = dict(resnet=ml_collections.FieldReference(None, field_type=str), torso_hidden_sizes=(256, 256),
-                     head_hidden_sizes=(64,), share_policy_torso=True, share_critic_torso=True, num_atoms=51)
+                     head_hidden_sizes=(64,), share_policy_torso=True, share_critic_torso=True, num_atoms=51,
+                     vector_mean=(), vector_std=())
+    # episodes: scripted episodes whose statistics standardise the vector inputs before training
+    # (stored in config.network.vector_mean / vector_std; 0 = raw inputs).
+    c.input_statistics = dict(episodes=0)
     # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
     # mpo.demonstration_weight: behaviour cloning of the scripted episodes' actions in every head's
     # policy loss (0 = pure MPO; scripted episodes still feed the critics).
@@ -56,6 +60,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.mpo.tasks = ("reach_grasp", "lift")
         c.actors.scripted_fraction = 0.25
         c.mpo.demonstration_weight = 1.0
+        c.input_statistics.episodes = 10
         c.evaluator.period_s = 30.0
         c.evaluation.triplets = ("4",)
     if variant == "vision":

@@ -3,7 +3,7 @@
 A network is built with an explicit tuple of observation keys. Keys ending in
 '/pixels' are images ([B, H, W, 3] uint8) for the ResNet torso; every other key
 is a vector feature, flattened per example and concatenated (optionally
-standardised with `vector_statistics` of a dataset). Keys starting with
+standardised with `vector_statistics` of a dataset, and clipped). Keys starting with
 'privileged/' (simulator-only state, e.g. the reward state) are refused.
 """
 from typing import Mapping, Sequence
@@ -49,7 +49,9 @@ def flatten_vectors(observation: Mapping[str, jax.Array], keys: Sequence[str]) -
     return jnp.concatenate([p.reshape(p.shape[0], -1).astype(jnp.float32) for p in parts], axis=-1)
 
 
-MIN_STD = 1e-3  # Floor of a standardised feature's std (constant features stay finite).
+MIN_STD = 1e-2  # Floor of a standardised feature's std (constant features stay finite).
+MAX_STANDARDISED = 5.0  # Standardised features are clipped to +-this: a feature that was (nearly)
+# constant in the statistics' data (a resting object's height) cannot swamp the others when it moves.
 
 
 def vector_statistics(observation: Mapping[str, np.ndarray], keys: Sequence[str]
@@ -60,6 +62,12 @@ def vector_statistics(observation: Mapping[str, np.ndarray], keys: Sequence[str]
     features = np.concatenate([np.asarray(observation[k], np.float64).reshape(len(observation[k]), -1)
                                for k in vector_keys], axis=-1)  # [N, F]
     return tuple(map(float, features.mean(0))), tuple(map(float, np.maximum(features.std(0), MIN_STD)))
+
+
+def standardise(features: jax.Array, mean: Sequence[float], std: Sequence[float]) -> jax.Array:
+    """(features - mean) / std, clipped to +-MAX_STANDARDISED. [B, F] -> [B, F]"""
+    scaled = (features - jnp.asarray(mean, jnp.float32)) / jnp.asarray(std, jnp.float32)
+    return jnp.clip(scaled, -MAX_STANDARDISED, MAX_STANDARDISED)
 
 
 def stack_pixels(observation: Mapping[str, jax.Array], keys: Sequence[str]) -> jax.Array:

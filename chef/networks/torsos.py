@@ -93,7 +93,7 @@ class ObservationTorso(nn.Module):
     """Observation dict -> features [B, H]: ResNet(pixels) ++ vectors -> LayerNormMLP.
 
     `vector_mean` / `vector_std` [F] (from `inputs.vector_statistics`; empty = raw) standardise the
-    flattened vector features before the MLP.
+    flattened vector features (`inputs.standardise`) before the MLP.
     """
 
     observation_keys: Sequence[str]
@@ -114,7 +114,6 @@ class ObservationTorso(nn.Module):
         if vector_keys:
             vectors = inputs.flatten_vectors(observation, vector_keys)  # [B, F]
             if len(self.vector_mean):
-                vectors = (vectors - jnp.asarray(self.vector_mean, jnp.float32)) / jnp.asarray(self.vector_std,
-                                                                                             jnp.float32)
+                vectors = inputs.standardise(vectors, self.vector_mean, self.vector_std)
             features.append(vectors)
         return LayerNormMLP(self.hidden_sizes)(jnp.concatenate(features, axis=-1))

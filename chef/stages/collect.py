@@ -4,6 +4,8 @@ Outputs in the stage directory: datasets/actor_<i>/, datasets/evaluator/ and
 datasets/final_evaluation/ (RLDS, every episode), checkpoints/step_<n>/ (orbax), policy/ (the
 final policy), metrics/{learner,actor_<i>,evaluator}.jsonl, results.json / results.md (the
 final policy's main-task success per triplet).
+With `config.input_statistics.episodes` > 0, the agent's vector inputs are standardised with
+statistics of that many scripted episodes, measured before launch and stored in config.json.
 A killed run continues with `--resume`: the learner restores its newest checkpoint, actors
 append to their datasets (replay contents are not restored).
 """
@@ -13,7 +15,7 @@ import ml_collections
 
 from chef.launch import program as program_lib
 from chef.results import writers
-from chef.stages import checkpoints, components, evaluation, online
+from chef.stages import checkpoints, components, evaluation, input_statistics, online
 from chef.utils import run_dir
 
 
@@ -43,8 +45,10 @@ def build_program(config: ml_collections.ConfigDict, stage: run_dir.StageDir) ->
 
 def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir,
         launch: Callable[[program_lib.Program], dict]) -> dict:
-    """Runs the stage with `launch` (local or Ray), evaluates the final policy per triplet
-    (results.json / results.md) and marks the stage done."""
+    """Measures the input statistics (if asked), runs the stage with `launch` (local or Ray),
+    evaluates the final policy per triplet (results.json / results.md) and marks the stage done."""
+    components.validate(config, online=True)
+    input_statistics.standardise(config, stage.stored_config())
     stage.write_config(config)
     restarts = launch(build_program(config, stage))
     _, checkpoint = checkpoints.latest(stage.path / "checkpoints")

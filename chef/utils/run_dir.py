@@ -48,12 +48,18 @@ class StageDir:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def stored_config(self) -> dict[str, Any] | None:
+        """The config.json of the run being resumed, else None."""
+        target = self.path / "config.json"
+        return json.loads(target.read_text()) if self.resumed and target.exists() else None
+
     def write_config(self, config: Any) -> None:
         """Writes config.json; on resume, refuses a config that changed."""
         target = self.path / "config.json"
         text = config_lib.dumps(config)
-        if target.exists() and self.resumed:
-            changed = config_differences(json.loads(target.read_text()), json.loads(text))
+        stored = self.stored_config()
+        if stored is not None:
+            changed = config_differences(stored, json.loads(text))
             if changed:
                 raise RunDirError(f"--resume with a config different from {target} in {'; '.join(changed)}; "
                                   "resume with the same config (pass the stored values as overrides).")

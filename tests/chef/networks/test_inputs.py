@@ -1,4 +1,5 @@
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -41,7 +42,7 @@ def test_stack_pixels_scales_and_concatenates_channels():
 
 def test_vector_statistics_follow_the_torso_order_and_standardise_its_inputs():
     rng = np.random.default_rng(0)
-    observation = {"b/pose": rng.normal(3.0, 0.01, (500, 2)).astype(np.float32),  # Centimetre-scale changes,
+    observation = {"b/pose": rng.normal(3.0, 0.03, (500, 2)).astype(np.float32),  # Centimetre-scale changes,
                    "a/angle": rng.uniform(0, 255, (500, 1)).astype(np.float32),  # next to a 0-255 reading,
                    "c/const": np.ones((500, 1), np.float32),  # and a constant.
                    "cam/pixels": np.zeros((500, 2, 2, 3), np.uint8)}
@@ -58,4 +59,11 @@ def test_vector_statistics_follow_the_torso_order_and_standardise_its_inputs():
     params = raw.init(jax.random.PRNGKey(0), batch)
     by_hand = {k: (observation[k][:4] - observation[k].mean(0)) / np.maximum(observation[k].std(0), inputs.MIN_STD)
                for k in vector_keys}
+    assert max(abs(v).max() for v in by_hand.values()) < inputs.MAX_STANDARDISED  # No clipping here.
     np.testing.assert_allclose(standardised.apply(params, batch), raw.apply(params, by_hand), atol=1e-3)  # float32
+
+
+def test_standardised_features_are_clipped():
+    features = jnp.asarray([[0.0, 1.0, -100.0]])  # [B=1, F=3]
+    standardised = inputs.standardise(features, mean=(0.0, 0.0, 0.0), std=(1.0, 0.1, 1.0))
+    np.testing.assert_allclose(standardised, [[0.0, inputs.MAX_STANDARDISED, -inputs.MAX_STANDARDISED]])

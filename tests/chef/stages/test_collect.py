@@ -16,7 +16,8 @@ REPO = pathlib.Path(__file__).parents[3]
 
 def _collect(root, *extra):
     return [sys.executable, str(REPO / "launch/collect.py"), "--config=experiments/collect.py:tiny",
-            f"--root_dir={root}", "--run_name=t", "--config.learner.num_steps=120", *extra]
+            f"--root_dir={root}", "--run_name=t", "--config.learner.num_steps=120",
+            "--config.input_statistics.episodes=1", *extra]
 
 
 def _episodes(directory) -> list[dict]:
@@ -54,5 +55,8 @@ def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
     learner = run.stage("collect").source("learner")
     assert learner["step"].max() == 120
     assert "learner resumed from" in resumed.stderr and "step_50" in resumed.stderr
+    # The resumed run reuses the first run's input statistics instead of measuring new ones.
+    assert len(json.loads((stage / "config.json").read_text())["network"]["vector_mean"]) > 0
+    assert "Measuring input statistics" not in resumed.stderr
     assert (stage / "checkpoints/step_120").is_dir()
     assert json.loads((stage / "DONE").read_text())["checkpoint"].endswith("step_120")
