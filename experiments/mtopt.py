@@ -13,7 +13,10 @@ launch/mtopt_detector.py (vision episodes per seed, success detector, Table III 
 """
 import ml_collections
 
+from rgb_stacking_env.environment import ACTION_NAMES
+
 DECISION_PERIOD = 5  # 150 control steps (7.5 s) per segment = 30 decisions.
+GRIPPER_DIM = ACTION_NAMES.index("gripper")  # A switch (> 0 closes): CEM tries only open and closed.
 STATE_KEYS = ("sawyer/pinch/pose", "gripper/joints/angle", "gripper/grasp", "rgb30_red/abs_pose",
               "rgb30_green/abs_pose", "rgb30_blue/abs_pose")
 
@@ -54,7 +57,8 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
                    head_hidden_sizes=(256,), learning_rate=3e-4, batch_size=128,
                    # Fast targets: each target refresh propagates the end-of-segment reward one decision back,
                    # and a 30-decision segment needs about 30 refreshes of the lagged target.
-                   target_tau=0.02, lagged_target_period=100, cem=dict(num_samples=64, num_elites=6, num_iterations=2))
+                   target_tau=0.02, lagged_target_period=100,
+                   cem=dict(num_samples=64, num_elites=6, num_iterations=2, binary_dims=(GRIPPER_DIM,)))
     # bc_steps: a reference row, behaviour cloning per task on its f_skill successes (0 = no row).
     c.grid = dict(strategies=("orig", "all", "skill", "skill_p"), samplers=("uniform", "rebalanced"),
                   p_success=1.0, p_failure=0.5, num_steps=3500, gamma=0.95, success_fraction=0.5, eval_episodes=8,
@@ -67,7 +71,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.decision_period = 2
         c.collection.update(num_chains=3, pick_steps=12, place_steps=12)
         c.qtopt.update(torso_hidden_sizes=(16,), head_hidden_sizes=(16,), batch_size=8,
-                       cem=dict(num_samples=8, num_elites=2, num_iterations=1))
+                       cem=dict(num_samples=8, num_elites=2, num_iterations=1, binary_dims=(GRIPPER_DIM,)))
         c.grid.update(num_steps=3, eval_episodes=1, pick_steps=6, place_steps=6, bc_steps=0)
         c.online.update(rounds=2, steps_per_round=3, chains_per_round=1, scripted_fraction=0.0)
     return c

@@ -27,7 +27,7 @@ def network_q_function(network: networks.QNetwork, params: types.Params) -> QFun
 def q_profile(q_function: QFunction, batch: types.Transition, action_min: np.ndarray, action_max: np.ndarray,
               cem_config: CemConfig, key: jax.Array, num_random: int = 64) -> dict[str, float]:
     """Batch means of:
-    q_data (Q at the data's action), q_random (at uniform actions in the box), q_random_spread (std
+    q_data (Q at the data's action), q_random (at uniform actions in the box, CEM's binary dimensions at their bounds), q_random_spread (std
     of Q over those actions, per state), q_cem (at CEM's maximiser), data_above_random (share of
     random actions the data's action beats) and cem_distance (mean |a_cem - a_data| per dimension,
     in units of the half-width of the box: 0 = same action, 2 = opposite corners).
@@ -41,7 +41,8 @@ def q_profile(q_function: QFunction, batch: types.Transition, action_min: np.nda
         return q_function(batch.observation, actions, task_id)
 
     q_data = np.asarray(q_function(batch.observation, batch.action, task_id))  # [B]
-    random_actions = jax.random.uniform(random_key, (batch_size, num_random, len(low)), minval=low, maxval=high)
+    random_actions = cem.snap_binary(jax.random.uniform(random_key, (batch_size, num_random, len(low)),
+                                                        minval=low, maxval=high), low, high, cem_config.binary_dims)
     q_random = np.asarray(score(random_actions))  # [B, R]
     cem_actions, q_cem = cem.cem_maximize(score, cem_key, batch_size, low, high, cem_config)  # [B, A], [B]
     distance = np.abs(np.asarray(cem_actions) - batch.action) * 2.0 / (high - low)  # [B, A]

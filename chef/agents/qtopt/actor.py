@@ -19,8 +19,8 @@ class Adder(Protocol):
 class QtOptActor(core.AdderActor):
     """Acts for task `task_id` (settable between episodes).
 
-    With probability `epsilon` the action is uniform in the action box,
-    otherwise it is the CEM maximiser of Q(s, ., task) under the latest
+    With probability `epsilon` the action is uniform in the action box (the
+    CEM's binary dimensions at their bounds), otherwise it is the CEM maximiser of Q(s, ., task) under the latest
     'q_network' parameters of `variable_source`.
     """
 
@@ -34,6 +34,7 @@ class QtOptActor(core.AdderActor):
         self._action_min = np.asarray(action_min, np.float32)
         self._action_max = np.asarray(action_max, np.float32)
         self._epsilon = epsilon
+        self._binary_dims = cem_config.binary_dims
         self._rng = np.random.default_rng(seed)
         self._key = jax.random.PRNGKey(seed)
         self._adder = adder
@@ -51,7 +52,9 @@ class QtOptActor(core.AdderActor):
 
     def select_action(self, observation: types.Observation) -> np.ndarray:
         if self._rng.random() < self._epsilon:
-            return self._rng.uniform(self._action_min, self._action_max).astype(np.float32)
+            action = self._rng.uniform(self._action_min, self._action_max)
+            return np.asarray(cem.snap_binary(action, self._action_min, self._action_max, self._binary_dims),
+                              np.float32)
         self._key, key = jax.random.split(self._key)
         batched = {k: np.asarray(v)[None] for k, v in observation.items()}
         return np.asarray(self._greedy(self._params, key, batched, np.asarray([self.task_id], np.int32)))

@@ -12,6 +12,9 @@ class CemConfig:
     num_elites: int = 6
     num_iterations: int = 2
     min_std: float = 1e-3  # Floor of the refitted standard deviation (action units).
+    # Action dimensions that act as switches (a gripper's open / close command): CEM scores them
+    # only at their bounds, as QT-Opt's binary gripper commands (`cem.snap_binary`).
+    binary_dims: tuple[int, ...] = ()
 
     def __post_init__(self):
         require(self.num_samples >= 2, f"cem.num_samples must be >= 2, got {self.num_samples}")
@@ -19,6 +22,8 @@ class CemConfig:
                 f"cem.num_elites must lie in [1, num_samples={self.num_samples}], got {self.num_elites}")
         require(self.num_iterations >= 1, f"cem.num_iterations must be >= 1, got {self.num_iterations}")
         require(self.min_std >= 0.0, f"cem.min_std must be >= 0, got {self.min_std}")
+        require(all(d >= 0 for d in self.binary_dims) and len(set(self.binary_dims)) == len(self.binary_dims),
+                f"cem.binary_dims must be distinct action indices, got {self.binary_dims}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,3 +46,25 @@ def test_actions_stay_in_the_box():
 def test_config_validation():
     with pytest.raises(ConfigError, match="num_elites"):
         CemConfig(num_samples=4, num_elites=6)
+
+
+def test_binary_dimensions_are_scored_only_at_their_bounds():
+    action_min, action_max = np.array([-1.0, 0.0]), np.array([1.0, 255.0])
+    seen = []
+
+    def score(actions):  # Best at a gripper value of 100, which a switch cannot take.
+        seen.append(actions[..., 1])
+        return -(actions[..., 0] - 0.5) ** 2 - ((actions[..., 1] - 100.0) / 255.0) ** 2
+
+    config = CemConfig(num_samples=64, num_elites=6, num_iterations=3, binary_dims=(1,))
+    action, _ = cem.cem_maximize(score, jax.random.PRNGKey(3), 2, action_min, action_max, config)
+    assert set(np.unique(np.concatenate([np.ravel(s) for s in seen]))) <= {0.0, 255.0}
+    np.testing.assert_allclose(action[:, 1], 0.0)  # The closer bound to 100.
+    np.testing.assert_allclose(action[:, 0], 0.5, atol=0.1)  # Continuous dimensions as before.
+
+
+def test_snap_binary_and_its_validation():
+    snapped = cem.snap_binary(np.array([[0.2, 0.2], [-0.3, -0.3]]), -np.ones(2), np.ones(2), binary_dims=(0,))
+    np.testing.assert_allclose(snapped, [[1.0, 0.2], [-1.0, -0.3]])
+    with pytest.raises(ConfigError, match="binary_dims"):
+        CemConfig(binary_dims=(1, 1))
