@@ -58,7 +58,9 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
                    # Fast targets: each target refresh propagates the end-of-segment reward one decision back,
                    # and a 30-decision segment needs about 30 refreshes of the lagged target.
                    target_tau=0.02, lagged_target_period=100,
-                   cem=dict(num_samples=64, num_elites=6, num_iterations=2, binary_dims=(GRIPPER_DIM,)))
+                   cem=dict(num_samples=64, num_elites=6, num_iterations=2, binary_dims=(GRIPPER_DIM,)),
+                   # Not in MT-Opt: a CQL-style penalty on Q away from the data's actions (docs/mt_opt.md).
+                   conservative_weight=0.0, conservative_samples=16)
     # bc_steps: a reference row, behaviour cloning per task on its f_skill successes (0 = no row).
     c.grid = dict(strategies=("orig", "all", "skill", "skill_p"), samplers=("uniform", "rebalanced"),
                   p_success=1.0, p_failure=0.5, num_steps=3500, gamma=0.95, success_fraction=0.5, eval_episodes=8,

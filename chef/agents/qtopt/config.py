@@ -47,6 +47,10 @@ class QtOptConfig:
     lagged_target_period: int = 1000
     cem: CemConfig = dataclasses.field(default_factory=CemConfig)
     epsilon: float = 0.1  # Actor: probability of a uniformly random action.
+    # Not in MT-Opt: weight of `losses.conservative_penalty` over `conservative_samples` uniform
+    # actions per example, for small offline datasets (0 = MT-Opt's loss alone).
+    conservative_weight: float = 0.0
+    conservative_samples: int = 16
 
     def __post_init__(self):
         require(len(self.observation_keys) > 0, "observation_keys must name at least one observation")
@@ -60,3 +64,7 @@ class QtOptConfig:
         require(self.lagged_target_period >= 1,
                 f"lagged_target_period must be >= 1, got {self.lagged_target_period}")
         require(0.0 <= self.epsilon <= 1.0, f"epsilon must lie in [0, 1], got {self.epsilon}")
+        require(self.conservative_weight >= 0.0,
+                f"conservative_weight must be >= 0, got {self.conservative_weight}")
+        require(self.conservative_samples >= 1,
+                f"conservative_samples must be >= 1, got {self.conservative_samples}")

@@ -50,7 +50,7 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
     """Returns the jitted update (TrainingState, Transition) -> (TrainingState, metrics)."""
 
     def update(state: TrainingState, batch: types.Transition) -> tuple[TrainingState, dict[str, jax.Array]]:
-        key, cem_key = jax.random.split(state.key)
+        key, cem_key, sample_key = jax.random.split(state.key, 3)
         task_id = batch.extras[TASK_ID]  # [B]
         batch_size = task_id.shape[0]
 
@@ -64,16 +64,24 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
 
         def loss_fn(params):
             logits = network.apply(params, batch.observation, batch.action, task_id)  # [B]
-            return jnp.mean(losses.qtopt_loss(logits, target)), jax.nn.sigmoid(logits)
+            bellman = jnp.mean(losses.qtopt_loss(logits, target))
+            penalty = jnp.zeros(())
+            if config.conservative_weight > 0:
+                sampled = cem.snap_binary(jax.random.uniform(
+                    sample_key, (batch_size, config.conservative_samples) + action_min.shape,
+                    minval=action_min, maxval=action_max), action_min, action_max, config.cem.binary_dims)
+                sampled_logits = network.apply(params, batch.observation, sampled, task_id)  # [B, N]
+                penalty = jnp.mean(losses.conservative_penalty(logits, sampled_logits))
+            return bellman + config.conservative_weight * penalty, (jax.nn.sigmoid(logits), bellman, penalty)
 
-        (loss, q), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+        (loss, (q, bellman, penalty)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
         steps = state.steps + 1
         target_params = optax.incremental_update(params, state.target_params, config.target_tau)
         lagged = optax.periodic_update(target_params, state.lagged_target_params, steps,
                                        config.lagged_target_period)
-        metrics = {"loss": loss, "q_mean": q.mean(), "target_mean": target.mean(),
+        metrics = {"loss": loss, "bellman_loss": bellman, "conservative_penalty": penalty, "q_mean": q.mean(), "target_mean": target.mean(),
                    "next_q_gap": jnp.mean(next_q1 - next_q2), "grad_norm": optax.global_norm(grads)}
         return TrainingState(params, target_params, lagged, opt_state, steps, key), metrics
 

@@ -27,3 +27,14 @@ def qtopt_loss(q_logits: jax.Array, target: jax.Array) -> jax.Array:
     The target is treated as a constant (no gradient flows into it).
     """
     return optax.sigmoid_binary_cross_entropy(q_logits, jax.lax.stop_gradient(target))
+
+
+def conservative_penalty(data_logits: jax.Array, sampled_logits: jax.Array) -> jax.Array:
+    """CQL(H)'s regulariser on Q's logits (Kumar et al., 2020): log mean_n exp(logit(s, a_n)) over
+    actions a_n sampled uniformly from the box, minus the data action's logit. [B], [B, N] -> [B]
+
+    Minimising it lowers Q on actions the data does not take relative to those it does, so that a
+    maximiser over the whole box (CEM) cannot exploit Q's extrapolation where there is no data.
+    It is 0 when every sampled action scores like the data's action."""
+    num_samples = sampled_logits.shape[-1]
+    return jax.nn.logsumexp(sampled_logits, axis=-1) - jnp.log(num_samples) - data_logits
