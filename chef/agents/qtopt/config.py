@@ -47,8 +47,9 @@ class QtOptConfig:
     lagged_target_period: int = 1000
     cem: CemConfig = dataclasses.field(default_factory=CemConfig)
     epsilon: float = 0.1  # Actor: probability of a uniformly random action.
-    # Not in MT-Opt: weight of `losses.conservative_penalty` over `conservative_samples` uniform
-    # actions per example, for small offline datasets (0 = MT-Opt's loss alone).
+    # Not in MT-Opt: weight of `losses.conservative_penalty` (mean Q over `conservative_samples`
+    # uniform actions per example minus Q at the data's action), for small offline datasets
+    # (0 = MT-Opt's loss alone).
     conservative_weight: float = 0.0
     conservative_samples: int = 16
 

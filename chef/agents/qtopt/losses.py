@@ -29,12 +29,14 @@ def qtopt_loss(q_logits: jax.Array, target: jax.Array) -> jax.Array:
     return optax.sigmoid_binary_cross_entropy(q_logits, jax.lax.stop_gradient(target))
 
 
-def conservative_penalty(data_logits: jax.Array, sampled_logits: jax.Array) -> jax.Array:
-    """CQL(H)'s regulariser on Q's logits (Kumar et al., 2020): log mean_n exp(logit(s, a_n)) over
-    actions a_n sampled uniformly from the box, minus the data action's logit. [B], [B, N] -> [B]
+
+def conservative_penalty(data_q: jax.Array, sampled_q: jax.Array) -> jax.Array:
+    """A conservative (CQL-style) regulariser on success probabilities: mean_n Q(s, a_n) over
+    actions sampled uniformly from the box, minus Q(s, a_data). [B], [B, N] -> [B], in [-1, 1]
 
     Minimising it lowers Q on actions the data does not take relative to those it does, so that a
     maximiser over the whole box (CEM) cannot exploit Q's extrapolation where there is no data.
-    It is 0 when every sampled action scores like the data's action."""
-    num_samples = sampled_logits.shape[-1]
-    return jax.nn.logsumexp(sampled_logits, axis=-1) - jnp.log(num_samples) - data_logits
+    It acts on probabilities, not logits: CQL's log-sum-exp of logits minus the data's logit is
+    unbounded below, and under the sigmoid cross-entropy it diverges (the data's logit grows
+    without bound: the penalty falls faster than the cross-entropy rises once Q saturates)."""
+    return sampled_q.mean(axis=-1) - data_q

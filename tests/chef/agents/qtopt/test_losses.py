@@ -28,12 +28,14 @@ def test_qtopt_loss_gradient_is_q_minus_target_and_ignores_the_target():
     np.testing.assert_allclose(grad_target, [0.0, 0.0])
 
 
-def test_conservative_penalty_is_log_mean_exp_of_sampled_minus_data_logits():
-    data = np.array([1.0, 0.0], np.float32)
-    sampled = np.array([[1.0, 1.0, 1.0], [np.log(1.0), np.log(2.0), np.log(3.0)]], np.float32)
-    penalty = losses.conservative_penalty(data, sampled)
-    np.testing.assert_allclose(penalty, [0.0, np.log(2.0)], rtol=1e-6)  # log mean(1, 2, 3) = log 2.
+
+def test_conservative_penalty_is_mean_sampled_q_minus_data_q():
+    data = np.array([0.9, 0.2], np.float32)
+    sampled = np.array([[0.9, 0.9, 0.9], [0.1, 0.2, 0.6]], np.float32)
+    np.testing.assert_allclose(losses.conservative_penalty(data, sampled), [0.0, 0.1], atol=1e-6)
     grad_data, grad_sampled = jax.grad(lambda d, s: losses.conservative_penalty(d, s).sum(), argnums=(0, 1))(
         data, sampled)
-    np.testing.assert_allclose(grad_data, [-1.0, -1.0])  # Raises the data's logit,
-    np.testing.assert_allclose(grad_sampled[1], [1 / 6, 2 / 6, 3 / 6], rtol=1e-6)  # lowers the highest most.
+    np.testing.assert_allclose(grad_data, [-1.0, -1.0])  # Raises Q at the data's action,
+    np.testing.assert_allclose(grad_sampled, np.full((2, 3), 1 / 3), rtol=1e-6)  # lowers it elsewhere.
+    bounds = losses.conservative_penalty(np.array([1.0, 0.0]), np.array([[0.0], [1.0]]))
+    np.testing.assert_allclose(bounds, [-1.0, 1.0])  # Bounded: it cannot diverge.
