@@ -71,7 +71,8 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
                     sample_key, (batch_size, config.conservative_samples) + action_min.shape,
                     minval=action_min, maxval=action_max), action_min, action_max, config.cem.binary_dims)
                 sampled_logits = network.apply(params, batch.observation, sampled, task_id)  # [B, N]
-                penalty = jnp.mean(losses.conservative_penalty(jax.nn.sigmoid(logits), jax.nn.sigmoid(sampled_logits)))
+                penalty = jnp.mean(losses.conservative_penalty(jax.nn.sigmoid(logits),
+                                                               jax.nn.sigmoid(sampled_logits)))
             return bellman + config.conservative_weight * penalty, (jax.nn.sigmoid(logits), bellman, penalty)
 
         (loss, (q, bellman, penalty)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)

@@ -67,7 +67,8 @@ def test_actor_explores_in_the_box_and_follows_the_variable_source():
     assert np.all(actions >= ACTION_MIN) and np.all(actions <= ACTION_MAX) and actions.std(0).min() > 0.1
     assert actions.dtype == np.float32
     switch = actor_lib.QtOptActor(learner.network, learner, ACTION_MIN, ACTION_MAX,
-                                  CemConfig(num_samples=8, num_elites=2, binary_dims=(1,)), task_id=1, epsilon=1.0, seed=0)
+                                  CemConfig(num_samples=8, num_elites=2, binary_dims=(1,)), task_id=1, epsilon=1.0,
+                                  seed=0)
     switched = np.stack([switch.select_action(observation) for _ in range(50)])
     assert set(np.unique(switched[:, 1])) == {0.0, 0.5} and switched[:, 0].std() > 0.1
     greedy = actor_lib.QtOptActor(learner.network, learner, ACTION_MIN, ACTION_MAX, CONFIG.cem, task_id=1,
