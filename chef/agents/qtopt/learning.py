@@ -82,8 +82,9 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
         target_params = optax.incremental_update(params, state.target_params, config.target_tau)
         lagged = optax.periodic_update(target_params, state.lagged_target_params, steps,
                                        config.lagged_target_period)
-        metrics = {"loss": loss, "bellman_loss": bellman, "conservative_penalty": penalty, "q_mean": q.mean(), "target_mean": target.mean(),
-                   "next_q_gap": jnp.mean(next_q1 - next_q2), "grad_norm": optax.global_norm(grads)}
+        metrics = {"loss": loss, "bellman_loss": bellman, "conservative_penalty": penalty, "q_mean": q.mean(),
+                   "target_mean": target.mean(), "next_q_gap": jnp.mean(next_q1 - next_q2),
+                   "grad_norm": optax.global_norm(grads)}
         return TrainingState(params, target_params, lagged, opt_state, steps, key), metrics
 
     return jax.jit(update)
