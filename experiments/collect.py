@@ -52,7 +52,8 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     if variant == "state_lift":
         # Two heads instead of six (each update about half the cost), SAC-Q choosing which of them
         # acts in each half of the episode, triplet 4 (red is the 5 cm cube: the scripted policy
-        # lifts it in 92 % of episodes, docs/environment.md) and a quarter of the episodes scripted.
+        # lifts it in 92 % of episodes, docs/environment.md), a quarter of the episodes scripted and
+        # cloned, and standardised inputs.
         c.env.object_set = "4"
         c.scheduler.tasks = ("reach_grasp", "lift")
         c.scheduler.main_task = "lift"
