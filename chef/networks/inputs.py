@@ -3,8 +3,8 @@
 A network is built with an explicit tuple of observation keys. Keys ending in
 '/pixels' are images ([B, H, W, 3] uint8) for the ResNet torso; every other key
 is a vector feature, flattened per example and concatenated (optionally
-standardised with `vector_statistics` of a dataset, and clipped). Keys starting with
-'privileged/' (simulator-only state, e.g. the reward state) are refused.
+standardised with `vector_statistics` of a dataset, and clipped). Keys starting
+with 'privileged/' (simulator-only state, e.g. the reward state) are refused.
 """
 from typing import Mapping, Sequence
 

@@ -20,7 +20,7 @@ from chef.utils import run_dir
 
 
 def build_program(config: ml_collections.ConfigDict, stage: run_dir.StageDir) -> program_lib.Program:
-    components.validate(config, online=True)
+    """The stage's processes for a config that `run` has validated."""
     plain = config.to_dict()
     replay = program_lib.Address("replay")
     metrics_dir = str(stage.subdir("metrics"))

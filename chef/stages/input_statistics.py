@@ -35,14 +35,13 @@ class ObservationRecorder:
         return {k: np.stack([step[k] for step in self._steps]) for k in self._keys}
 
 
-def measure(config: ml_collections.ConfigDict, num_episodes: int, seed: int
-            ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(mean, std) [F] of the agent's vector inputs over `num_episodes` episodes of the scripted
-    stacking policy with the actors' `scripted_noise` (`inputs.vector_statistics` order)."""
+def scripted_observations(config: ml_collections.ConfigDict, num_episodes: int, seed: int
+                          ) -> dict[str, np.ndarray]:
+    """{key: [N, ...]}: the agent's vector inputs at every step of `num_episodes` episodes of the
+    scripted stacking policy with the actors' `scripted_noise`."""
     if num_episodes < 1:
         raise ValueError(f"input statistics need at least one episode, got {num_episodes}")
-    keys = components.observation_keys(config)
-    vector_keys, _ = inputs.split_keys(keys)
+    vector_keys, _ = inputs.split_keys(components.observation_keys(config))
     env = components.make_env(config, seed=seed)
     actor = ScriptedStackingActor(env.to_canonical, config.actors.scripted_noise, seed=seed)
     recorder = ObservationRecorder(vector_keys)
@@ -51,7 +50,14 @@ def measure(config: ml_collections.ConfigDict, num_episodes: int, seed: int
             episodes.run_episode(env, actor, [0], config.env.episode_length, [recorder])
     finally:
         env.close()
-    return inputs.vector_statistics(recorder.observations(), keys)
+    return recorder.observations()
+
+
+def measure(config: ml_collections.ConfigDict, num_episodes: int, seed: int
+            ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(mean, std) [F] of `scripted_observations` (`inputs.vector_statistics` order)."""
+    observations = scripted_observations(config, num_episodes, seed)
+    return inputs.vector_statistics(observations, components.observation_keys(config))
 
 
 def standardise(config: ml_collections.ConfigDict, stored: dict[str, Any] | None) -> None:

@@ -20,8 +20,8 @@ class QtOptActor(core.AdderActor):
     """Acts for task `task_id` (settable between episodes).
 
     With probability `epsilon` the action is uniform in the action box (the
-    CEM's binary dimensions at their bounds), otherwise it is the CEM maximiser of Q(s, ., task) under the latest
-    'q_network' parameters of `variable_source`.
+    CEM's binary dimensions at their bounds), otherwise it is the CEM maximiser
+    of Q(s, ., task) under the latest 'q_network' parameters of `variable_source`.
     """
 
     def __init__(self, network: networks.QNetwork, variable_source: core.VariableSource,

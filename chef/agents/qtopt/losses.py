@@ -29,7 +29,6 @@ def qtopt_loss(q_logits: jax.Array, target: jax.Array) -> jax.Array:
     return optax.sigmoid_binary_cross_entropy(q_logits, jax.lax.stop_gradient(target))
 
 
-
 def conservative_penalty(data_q: jax.Array, sampled_q: jax.Array) -> jax.Array:
     """A conservative (CQL-style) regulariser on success probabilities: mean_n Q(s, a_n) over
     actions sampled uniformly from the box, minus Q(s, a_data). [B], [B, N] -> [B], in [-1, 1]

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from chef.networks import inputs
-from chef.stages import components, episodes, input_statistics
-from chef.agents.scripted import ScriptedStackingActor
+from chef.stages import components, input_statistics
 from experiments import collect
 
 
@@ -14,20 +13,10 @@ def _config(episodes: int = 1):
     return config
 
 
-def _scripted_observations(config) -> dict[str, np.ndarray]:
-    keys = inputs.split_keys(components.observation_keys(config))[0]
-    env = components.make_env(config, seed=config.seed)
-    recorder = input_statistics.ObservationRecorder(keys)
-    actor = ScriptedStackingActor(env.to_canonical, config.actors.scripted_noise, seed=config.seed)
-    episodes.run_episode(env, actor, [0], config.env.episode_length, [recorder])
-    env.close()
-    return recorder.observations()
-
-
 def test_statistics_standardise_the_torso_features():
     config = _config()
     mean, std = input_statistics.measure(config, num_episodes=1, seed=config.seed)
-    observations = _scripted_observations(config)
+    observations = input_statistics.scripted_observations(config, num_episodes=1, seed=config.seed)
     assert len(observations["gripper/grasp"]) == config.env.episode_length + 1  # First step + L steps.
     keys = inputs.split_keys(components.observation_keys(config))[0]
     features = np.asarray(inputs.flatten_vectors(observations, keys))  # [N, F]
@@ -54,4 +43,4 @@ def test_standardise_fills_the_network_config_and_reuses_stored_statistics():
 
 def test_no_episodes_is_refused():
     with pytest.raises(ValueError, match="at least one episode"):
-        input_statistics.measure(_config(), num_episodes=0, seed=0)
+        input_statistics.scripted_observations(_config(), num_episodes=0, seed=0)
