@@ -47,12 +47,14 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.seed = 0
     c.env = dict(object_set="1", observation_set="state")
-    c.dataset_dir = ""  # An existing RLDS directory to train on; '' collects a new one.
+    c.dataset_dir = ""  # Existing RLDS directories to train on, comma-separated; "" collects a new one.
     c.extra_tasks = ()  # New tasks (e.g. 'place-blue-on-red') relabelled onto the data.
     c.decision_period = DECISION_PERIOD  # Control steps per QT-Opt decision (collection, training, evaluation).
     # Velocity noise is per decision, held for decision_period control steps: 0.08 of the bound gives
     # about 40 % lift and 10 % placement success (0.3 at 20 Hz decisions gives about 55 % and 20 %).
-    c.collection = dict(num_chains=300, pick_steps=150, place_steps=150, aim_noise=0.01, action_noise=0.08)
+    # random_action_probability: per decision, a uniform random action instead of the scripted one.
+    c.collection = dict(num_chains=300, pick_steps=150, place_steps=150, aim_noise=0.01, action_noise=0.08,
+                        random_action_probability=0.0)
     c.qtopt = dict(observation_keys=STATE_KEYS, num_tasks=8, torso_hidden_sizes=(256, 256),
                    head_hidden_sizes=(256,), learning_rate=3e-4, batch_size=128,
                    # Fast targets: each target refresh propagates the end-of-segment reward one decision back,
@@ -62,9 +64,11 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
                    # Not in MT-Opt: a CQL-style penalty on Q away from the data's actions (docs/mt_opt.md).
                    conservative_weight=0.0, conservative_samples=16)
     # bc_steps: a reference row, behaviour cloning per task on its f_skill successes (0 = no row).
+    # terminate_fraction: MT-Opt's TERMINATE action, with this share of hindsight terminate examples
+    # per batch (chef.mtopt.terminate; 0 = episodes run to their step limit).
     c.grid = dict(strategies=("orig", "all", "skill", "skill_p"), samplers=("uniform", "rebalanced"),
                   p_success=1.0, p_failure=0.5, num_steps=3500, gamma=0.95, success_fraction=0.5, eval_episodes=8,
-                  pick_steps=150, place_steps=150, bc_steps=3000, bc_learning_rate=1e-3)
+                  pick_steps=150, place_steps=150, bc_steps=3000, bc_learning_rate=1e-3, terminate_fraction=0.0)
     # Online loop (chef.mtopt.online.OnlineConfig): rounds of training on all data so far, then collection
     # by the learned policy; a quarter of the chains stays scripted. Strategy / sampler of the learner.
     c.online = dict(rounds=5, steps_per_round=2000, chains_per_round=60, epsilon=0.2, scripted_fraction=0.25,

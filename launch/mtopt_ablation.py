@@ -5,6 +5,9 @@
   # a new task from old data only: relabel the dataset of an earlier run with its predicate
   python launch/mtopt_ablation.py --config=experiments/mtopt.py:state --run_name=new_task \
       --config.dataset_dir=runs/ablation/mtopt_ablation/dataset --config.extra_tasks="('place-blue-on-red',)"
+  # collect only (e.g. two seeds, later trained on together: --config.dataset_dir=<dir 1>,<dir 2>)
+  python launch/mtopt_ablation.py --config=experiments/mtopt.py:state --run_name=data_s1 --config.seed=1 \
+      --collect_only
 
 Writes to <root_dir>/<run_name>/mtopt_ablation/: dataset/ (RLDS, when collected),
 results.json (per-task rates, pool sizes, low-data tasks, each QT-Opt cell's Q profile), table.md.
@@ -14,7 +17,7 @@ evaluation alike; a reused dataset_dir must have been collected with the same pe
 import json
 
 import pandas as pd
-from absl import app
+from absl import app, flags
 from ml_collections import config_flags
 
 from chef.launch import flags as launch_flags
@@ -23,6 +26,9 @@ from chef.results.markdown import to_markdown
 from chef.utils import run_dir
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state", "Ablation config.")
+_COLLECT_ONLY = flags.DEFINE_bool("collect_only", False, "Collect the bootstrap dataset into "
+                                  "<root_dir>/<run_name>/mtopt_ablation/dataset and stop (reuse it, alone or with "
+                                  "others, through --config.dataset_dir).")
 
 
 def main(argv):
@@ -33,11 +39,16 @@ def main(argv):
     setup = launch_setup.from_config(config)
     family, qtopt, grid, period = setup.family, setup.qtopt, setup.grid, setup.decision_period
     env = launch_setup.make_env(config, setup)
-    dataset_dir = launch_setup.bootstrap_dataset(config, setup, env, stage.path / "dataset")
-    table = launch_setup.load_table(dataset_dir, setup)
+    dataset_dirs = launch_setup.bootstrap_dataset(config, setup, env, stage.path / "dataset")
+    table = launch_setup.load_table(dataset_dirs, setup)
+    if _COLLECT_ONLY.value:
+        stage.mark_done({"dataset_dirs": dataset_dirs, "num_episodes": len(table)})
+        print(f"{len(table)} episodes in {', '.join(dataset_dirs)}; successes per task: "
+              f"{dict(zip(family.names, table.labels.sum(0).tolist()))}")
+        return
 
     def write(results: dict, done: bool) -> str:
-        results = {**results, "dataset_dir": str(dataset_dir), "num_episodes": len(table),
+        results = {**results, "dataset_dirs": dataset_dirs, "num_episodes": len(table),
                    "num_steps": int(table.lengths.sum()), "decision_period": period, "complete": done}
         run_dir.atomic_write_text(stage.path / "results.json", json.dumps(results, indent=2))
         summary = ablation.summary_table(results["rates"], results["low_data_tasks"])

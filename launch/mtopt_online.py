@@ -45,11 +45,12 @@ def _checkpoint_dir(stage: run_dir.StageDir) -> pathlib.Path:
     return stage.path / "checkpoints"
 
 
-def _bootstrap(config, setup: launch_setup.LaunchSetup, env: dm_env.Environment, stage: run_dir.StageDir) -> str:
+def _bootstrap(config, setup: launch_setup.LaunchSetup, env: dm_env.Environment,
+               stage: run_dir.StageDir) -> list[str]:
     """The bootstrap dataset: reused, or collected anew (over what a cut collection left)."""
     directory = stage.path / "dataset" / "bootstrap"
     shutil.rmtree(directory, ignore_errors=True)
-    return str(launch_setup.bootstrap_dataset(config, setup, env, directory))
+    return launch_setup.bootstrap_dataset(config, setup, env, directory)
 
 
 def _discard_unfinished(stage: run_dir.StageDir, round_index: int) -> None:
@@ -64,8 +65,8 @@ def _train(table: EpisodeTable, setup: launch_setup.LaunchSetup, online_config: 
     """Round `round_index`'s learner, trained from round - 1's checkpoint; saves its own. Every round
     standardises inputs with the same `statistics` (of the bootstrap data)."""
     learner, _ = ablation.make_cell_learner(table, setup.family, online_config.strategy, online_config.sampler,
-                                            setup.qtopt, setup.grid, *ablation.action_bounds(env), seed,
-                                            statistics=statistics)
+                                            setup.qtopt, setup.grid, *ablation.q_action_bounds(env, setup.grid),
+                                            seed, statistics=statistics)
     if round_index > 1:
         previous = _checkpoint_dir(stage) / f"step_{round_index - 1}"
         learner.restore(checkpoints.restore(previous, learner.save()))
@@ -100,9 +101,9 @@ def main(argv):
     env = launch_setup.make_env(config, setup)
     results_path = stage.path / "results.json"
     results = (json.loads(results_path.read_text()) if results_path.exists()
-               else {"bootstrap_dir": _bootstrap(config, setup, env, stage), "decision_period": setup.decision_period,
+               else {"bootstrap_dirs": _bootstrap(config, setup, env, stage), "decision_period": setup.decision_period,
                      "rounds": []})
-    directories = [results["bootstrap_dir"], *(_round_dir(stage, row["round"]) for row in results["rounds"])]
+    directories = [*results["bootstrap_dirs"], *(_round_dir(stage, row["round"]) for row in results["rounds"])]
     first = len(results["rounds"]) + 1
     _discard_unfinished(stage, first)
     text = _write(stage, results, online_config, done=first > online_config.rounds)
@@ -111,13 +112,13 @@ def main(argv):
         seed = config.seed + round_index
         table = launch_setup.load_table(directories, setup)
         if statistics is None:
-            statistics = ablation.vector_statistics(launch_setup.load_table(results["bootstrap_dir"], setup),
+            statistics = ablation.vector_statistics(launch_setup.load_table(results["bootstrap_dirs"], setup),
                                                     setup.qtopt)
         learner, metrics = _train(table, setup, online_config, env, stage, round_index, seed, statistics)
         rates = ablation.evaluate_cell(learner, env, setup.family, setup.qtopt, setup.grid,
-                                       *ablation.action_bounds(env), seed)
+                                       *ablation.q_action_bounds(env, setup.grid), seed)
         summaries = online.collect_round(_round_dir(stage, round_index), env, setup.family, learner, setup.qtopt,
-                                         setup.collection, online_config, seed)
+                                         setup.grid, setup.collection, online_config, seed)
         directories.append(_round_dir(stage, round_index))
         results["rounds"].append(online.round_row(round_index, table, learner, metrics, rates, summaries,
                                                            setup.family))

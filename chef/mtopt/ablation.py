@@ -22,7 +22,7 @@ from absl import logging
 from chef.agents.qtopt.actor import QtOptActor
 from chef.agents.qtopt.config import QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import bc_reference, evaluation, q_profile
+from chef.mtopt import bc_reference, evaluation, q_profile, terminate
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
 from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
@@ -51,6 +51,9 @@ class GridConfig:
     # Reference row BC_CELL: per-task behaviour cloning on the f_skill success pools (0 = no row).
     bc_steps: int = 0
     bc_learning_rate: float = 1e-3
+    # MT-Opt's TERMINATE action (chef.mtopt.terminate): the share of hindsight terminate examples per
+    # batch; 0 = no TERMINATE action (episodes run to their step limit, judged at the last state).
+    terminate_fraction: float = 0.0
 
     def __post_init__(self):
         require(set(self.strategies) <= set(GRID_STRATEGIES) and (self.strategies or self.bc_steps),
@@ -66,6 +69,13 @@ class GridConfig:
         require(self.eval_episodes >= 1, f"eval_episodes must be >= 1, got {self.eval_episodes}")
         require(self.bc_steps >= 0, f"bc_steps must be >= 0, got {self.bc_steps}")
         require(self.bc_learning_rate > 0, f"bc_learning_rate must be > 0, got {self.bc_learning_rate}")
+        require(0.0 <= self.terminate_fraction < 1.0,
+                f"terminate_fraction must lie in [0, 1), got {self.terminate_fraction}")
+
+    @property
+    def terminate(self) -> bool:
+        """Whether Q has the TERMINATE switch."""
+        return self.terminate_fraction > 0
 
 
 def low_data_tasks(table: EpisodeTable, family: TaskFamily) -> tuple[str, ...]:
@@ -89,6 +99,13 @@ def action_bounds(env) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(spec.minimum, np.float32), np.asarray(spec.maximum, np.float32)
 
 
+def q_action_bounds(env, grid: GridConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The box of the Q-function's actions: the environment's, with the TERMINATE switch appended
+    when `grid.terminate` ([A] or [A + 1] each)."""
+    bounds = action_bounds(env)
+    return terminate.q_action_bounds(*bounds) if grid.terminate else bounds
+
+
 def vector_statistics(table: EpisodeTable, qtopt: QtOptConfig) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-feature (mean, std) of the table's vector observations: every learner standardises its inputs
     with them (positions vary by centimetres next to a finger reading of 0-255)."""
@@ -104,7 +121,7 @@ def make_cell_learner(table: EpisodeTable, family: TaskFamily, strategy: str, sa
     rng = np.random.default_rng(seed)
     sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
                else UniformSampler(pools, rng))
-    batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng)
+    batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng, grid.terminate_fraction)
     example = {k: v[0] for k, v in table.observations.items()}
     learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed),
                            vector_statistics=statistics or vector_statistics(table, qtopt))
@@ -138,7 +155,8 @@ def profile_cell(learner: QtOptLearner, table: EpisodeTable, family: TaskFamily,
     """`q_profile` of the cell's Q on pairs drawn uniformly from the cell's pools."""
     pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
     rng = np.random.default_rng(seed)
-    batch = next(TransitionBatches(table, UniformSampler(pools, rng), PROFILE_BATCH_SIZE, grid.gamma, rng))
+    batch = next(TransitionBatches(table, UniformSampler(pools, rng), PROFILE_BATCH_SIZE, grid.gamma, rng,
+                                   grid.terminate_fraction))
     q_function = q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0])
     return q_profile.q_profile(q_function, batch, action_min, action_max, qtopt.cem, jax.random.PRNGKey(seed))
 
@@ -152,7 +170,8 @@ def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptCo
     for task in family.names:
         actor.task_id = family.task_id(task)
         outcomes = evaluation.evaluate_task(env, actor.select_action, family, task, grid.eval_episodes,
-                                            grid.pick_steps, grid.place_steps, grid.decision_period)
+                                            grid.pick_steps, grid.place_steps, grid.decision_period,
+                                            grid.terminate)
         rates[task] = float(np.mean(outcomes))
     return rates
 
@@ -172,7 +191,7 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
 
     `on_cell`, if given, receives the results so far after each cell (for partial tables).
     """
-    action_min, action_max = action_bounds(env)
+    action_min, action_max = q_action_bounds(env, grid)
     rates, sizes, profiles = {}, {}, {}
 
     def results() -> dict:
@@ -189,7 +208,7 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
         sizes[BC_CELL] = pool_sizes(pools)
         rates[BC_CELL] = bc_reference.filtered_bc_rates(
             table, family, pools, env, qtopt, grid.bc_steps, grid.bc_learning_rate, grid.eval_episodes,
-            grid.pick_steps, grid.place_steps, grid.decision_period, action_min, action_max,
+            grid.pick_steps, grid.place_steps, grid.decision_period, *action_bounds(env),
             vector_statistics(table, qtopt), seed)
         finished(BC_CELL)
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):

@@ -6,7 +6,10 @@ pick segment approaches, descends on, closes on and lifts an object; the place
 segment carries what it holds over a target object, lowers, opens and
 retreats. Noise makes them imperfect: an xy offset drawn once per segment
 (the policy aims beside the object) and Gaussian noise on every velocity
-command. Both read only privileged state, so they drive any observation set.
+command. With `random_action_probability` a decision is instead uniform in the action box
+(the gripper fully open or closed), as QT-Opt's epsilon exploration: offline, a Q-function
+only learns the effect of actions that the data varies. Both read only privileged state, so
+they drive any observation set.
 """
 from typing import Mapping
 
@@ -38,14 +41,19 @@ class NoisyPickPlace:
     the Gaussian added to velocity commands, as a fraction of the velocity bound.
     decision_period: control steps each returned action is held for (`chef.mtopt.decisions`);
     the phase timeouts count control steps, so they last as long at any period.
+    random_action_probability: chance that a decision is uniform in the action box instead.
     """
 
-    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator, decision_period: int = 1):
+    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator, decision_period: int = 1,
+                 random_action_probability: float = 0.0):
         if aim_noise < 0 or action_noise < 0:
             raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
         if decision_period < 1:
             raise ValueError(f"decision_period must be >= 1, got {decision_period}")
+        if not 0.0 <= random_action_probability <= 1.0:
+            raise ValueError(f"random_action_probability must lie in [0, 1], got {random_action_probability}")
         self._aim_noise, self._action_noise, self._rng = aim_noise, action_noise, rng
+        self._random_action_probability = random_action_probability
         self._period = int(decision_period)
         self._half_heights: dict[str, float] = {}
         self.held: str | None = None
@@ -125,4 +133,13 @@ class NoisyPickPlace:
         velocity = _GAIN * (target - pinch) + self._rng.normal(0.0, self._action_noise * MAX_LINEAR_VELOCITY, 3)
         velocity = np.clip(velocity, -MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY)
         yaw_rate = np.clip(_YAW_GAIN * yaw_error, -MAX_YAW_RATE, MAX_YAW_RATE)
+        if self._random_action_probability and self._rng.random() < self._random_action_probability:
+            return random_action(self._rng)
         return np.array([*velocity, yaw_rate, 1.0 if close else -1.0], np.float32)
+
+
+def random_action(rng: np.random.Generator) -> np.ndarray:
+    """Uniform in the action box, the gripper fully open or closed. [5]"""
+    velocity = rng.uniform(-MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY, 3)
+    yaw_rate = rng.uniform(-MAX_YAW_RATE, MAX_YAW_RATE)
+    return np.array([*velocity, yaw_rate, rng.choice([-1.0, 1.0])], np.float32)

@@ -39,6 +39,7 @@ class CollectionConfig:
     aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
     decision_period: int = 1  # Control steps per recorded agent step (`chef.mtopt.decisions`).
+    random_action_probability: float = 0.0  # Per decision: a uniform random action instead (exploration).
 
     def __post_init__(self):
         require(self.num_chains >= 1, f"num_chains must be >= 1, got {self.num_chains}")
@@ -47,6 +48,8 @@ class CollectionConfig:
         require(self.aim_noise >= 0 and self.action_noise >= 0,
                 f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}")
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
+        require(0.0 <= self.random_action_probability <= 1.0,
+                f"random_action_probability must lie in [0, 1], got {self.random_action_probability}")
 
 
 def pick_colour(task: str, rng: np.random.Generator) -> str:
@@ -124,7 +127,8 @@ class ScriptedChain:
 
     def __init__(self, config: CollectionConfig, rng: np.random.Generator):
         self._rng = rng
-        self._policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period)
+        self._policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period,
+                                      config.random_action_probability)
 
     def start(self, first_observation: dict) -> None:
         self._policy.reset(first_observation)

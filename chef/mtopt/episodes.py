@@ -12,7 +12,10 @@ labels can replace them (`with_labels`).
 `TransitionBatches` turns sampled (episode, task) pairs into QT-Opt batches:
 a uniformly drawn step of the episode, reward = the task's success label on
 the episode's last transition and 0 before, discount = 0 on the last
-transition and `gamma` before.
+transition and `gamma` before. With `terminate_fraction` > 0 the actions get
+MT-Opt's TERMINATE switch (`chef.mtopt.terminate`): that fraction of the
+examples terminate at the drawn step, with its per-step predicate label as
+reward and no bootstrap; the others continue as above.
 """
 import dataclasses
 from typing import Iterator, Sequence
@@ -23,7 +26,7 @@ import tensorflow_datasets as tfds
 from chef import types
 from chef.agents.qtopt.learning import TASK_ID
 from chef.data import rlds_reader
-from chef.mtopt import rgb_tasks
+from chef.mtopt import rgb_tasks, terminate
 from chef.mtopt.impersonation import EpisodeRecord, episode_records
 from chef.mtopt.rebalancing import PairSampler
 from chef.mtopt.tasks import TaskFamily
@@ -41,6 +44,7 @@ class EpisodeTable:
     collected_for: tuple[str, ...]  # [N]
     labels: np.ndarray  # [N, T] bool success per family task
     seeds: np.ndarray  # [N] collection seed (for held-out splits)
+    step_labels: np.ndarray | None = None  # [S, T] bool success per family task at every step (predicates)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -59,16 +63,27 @@ class EpisodeTable:
 
 def predicate_labels(first_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
     """[T] bool: the family's predicates on an episode's final observation."""
-    green_half_height = rgb_tasks.resting_half_heights(first_observation)["green"]
-    labels = family.success_labels(rgb_tasks.final_state_from_observation(last_observation, green_half_height))
-    return np.asarray([labels[name] for name in family.names], bool)
+    return step_predicate_labels(np.stack([first_observation[REWARD_STATE_KEY], last_observation[REWARD_STATE_KEY]]),
+                                 family)[-1]
+
+
+def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily) -> np.ndarray:
+    """[L, T] bool: the family's predicates on every step of one episode (reward states [L, D],
+    the first at rest)."""
+    green_half_height = rgb_tasks.resting_half_heights({REWARD_STATE_KEY: reward_states[0]})["green"]
+    rows = []
+    for state in reward_states:
+        labels = family.success_labels(
+            rgb_tasks.final_state_from_observation({REWARD_STATE_KEY: state}, green_half_height))
+        rows.append([labels[name] for name in family.names])
+    return np.asarray(rows, bool)
 
 
 def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
                   observation_keys: Sequence[str]) -> EpisodeTable:
     """Reads every episode of one RLDS directory or several (in order); labels from the family's predicates."""
     observations = {k: [] for k in observation_keys}
-    actions, starts, lengths, collected_for, labels, seeds = [], [], [], [], [], []
+    actions, starts, lengths, collected_for, labels, step_labels, seeds = [], [], [], [], [], [], []
     total = 0
     for directory in rlds_reader.as_directory_list(directories):
         for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
@@ -90,9 +105,8 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
             lengths.append(length)
             total += length
             collected_for.append(task_sequence[0])
-            first = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][0]}
-            last = {REWARD_STATE_KEY: stored[REWARD_STATE_KEY][-1]}
-            labels.append(predicate_labels(first, last, family))
+            step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family))
+            labels.append(step_labels[-1][-1])
             seeds.append(int(episode["seed"]))
     if not starts:
         raise ValueError(f"{directories} holds no episode with at least one transition")
@@ -101,18 +115,22 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
         raise ValueError(f"{directories}: episodes collected for task(s) {unknown} outside the family {family.names}")
     return EpisodeTable({k: np.concatenate(v) for k, v in observations.items()}, np.concatenate(actions),
                         np.asarray(starts), np.asarray(lengths), tuple(collected_for), np.stack(labels),
-                        np.asarray(seeds))
+                        np.asarray(seeds), np.concatenate(step_labels))
 
 
 class TransitionBatches(Iterator[types.Transition]):
     """Endless QT-Opt batches from a pair sampler over a table's episodes."""
 
     def __init__(self, table: EpisodeTable, sampler: PairSampler, batch_size: int, gamma: float,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator, terminate_fraction: float = 0.0):
         if not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must lie in (0, 1], got {gamma}")
+        if not 0.0 <= terminate_fraction < 1.0:
+            raise ValueError(f"terminate_fraction must lie in [0, 1), got {terminate_fraction}")
+        if terminate_fraction and table.step_labels is None:
+            raise ValueError("terminate_fraction > 0 needs the table's per-step labels (step_labels)")
         self._table, self._sampler, self._batch_size = table, sampler, batch_size
-        self._gamma, self._rng = gamma, rng
+        self._gamma, self._rng, self._terminate_fraction = gamma, rng, terminate_fraction
 
     def __next__(self) -> types.Transition:
         pairs = self._sampler.sample(self._batch_size)
@@ -123,10 +141,18 @@ class TransitionBatches(Iterator[types.Transition]):
         is_last = step == num_transitions - 1  # [B]
         success = self._table.labels[episodes, pairs.task_ids]  # [B]
         observations = self._table.observations
+        action, reward = self._table.actions[index], (is_last & success).astype(np.float32)
+        discount = np.where(is_last, 0.0, self._gamma).astype(np.float32)
+        next_index = index + 1
+        if self._terminate_fraction:
+            ends = self._rng.random(len(index)) < self._terminate_fraction  # [B]
+            switch = np.where(ends, terminate.TERMINATE, terminate.CONTINUE).astype(action.dtype)
+            action = np.concatenate([action, switch[:, None]], axis=1)  # [B, A + 1]
+            reward = np.where(ends, self._table.step_labels[index, pairs.task_ids], reward).astype(np.float32)
+            discount = np.where(ends, 0.0, discount).astype(np.float32)
+            next_index = np.where(ends, index, next_index)  # Unused: nothing is bootstrapped.
         return types.Transition(
             observation={k: v[index] for k, v in observations.items()},
-            action=self._table.actions[index],
-            reward=(is_last & success).astype(np.float32),
-            discount=np.where(is_last, 0.0, self._gamma).astype(np.float32),
-            next_observation={k: v[index + 1] for k, v in observations.items()},
+            action=action, reward=reward, discount=discount,
+            next_observation={k: v[next_index] for k, v in observations.items()},
             extras={TASK_ID: pairs.task_ids.astype(np.int32)})

@@ -6,14 +6,16 @@ the task moves (place-<c>-on-*: c; place-any and stack_leave: red) runs for
 `pick_steps`, then the policy for `place_steps`. Success is the task's
 predicate on the final simulator state. With `decision_period` P the policy
 (and the scripted pick) act once per P control steps, as in collection;
-pick_steps and place_steps count control steps.
+pick_steps and place_steps count control steps. With `terminate`, the policy's
+actions carry MT-Opt's TERMINATE switch last (`chef.mtopt.terminate`): the
+episode ends, and is judged, at the first decision that sets it.
 """
 from typing import Callable, Mapping
 
 import dm_env
 import numpy as np
 
-from chef.mtopt import decisions, rgb_tasks
+from chef.mtopt import decisions, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
 
@@ -27,16 +29,23 @@ def placed_object(task: str) -> str:
     return "red"
 
 
-def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num_steps: int) -> dm_env.TimeStep:
+def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num_steps: int,
+         with_terminate: bool = False) -> dm_env.TimeStep:
     for _ in range(num_steps):
         if timestep.last():
             break
-        timestep = env.step(policy(timestep.observation))
+        action = policy(timestep.observation)
+        if with_terminate:
+            action, ends = terminate.split(action)
+            if ends:
+                break
+        timestep = env.step(action)
     return timestep
 
 
 def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, task: str, num_episodes: int,
-                  pick_steps: int, place_steps: int, decision_period: int = 1) -> list[bool]:
+                  pick_steps: int, place_steps: int, decision_period: int = 1,
+                  with_terminate: bool = False) -> list[bool]:
     """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
     spec = family.task(task)
     env = decisions.with_decision_period(env, decision_period)
@@ -52,6 +61,6 @@ def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, t
             scripted_pick.start_pick(placed_object(task))
             timestep = _run(env, timestep, scripted_pick, pick_steps)
             steps = place_steps
-        _run(env, timestep, policy, steps)
+        _run(env, timestep, policy, steps, with_terminate)
         outcomes.append(bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation))))
     return outcomes

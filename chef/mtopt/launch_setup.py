@@ -17,6 +17,7 @@ from chef.data import rlds_reader
 from chef.mtopt import ablation, collection, decisions, episodes, rgb_tasks
 from chef.mtopt.tasks import TaskFamily
 from chef.utils import config as config_lib
+from rgb_stacking_env.environment import ACTION_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +44,9 @@ def from_config(config: ml_collections.ConfigDict) -> LaunchSetup:
     grid = config_lib.from_config(
         ablation.GridConfig, {**config_lib.to_dict(config.grid), "decision_period": period},
         where="grid")
+    if grid.terminate:  # The switch after the environment's actions: CEM tries only its bounds.
+        cem = dataclasses.replace(qtopt.cem, binary_dims=(*qtopt.cem.binary_dims, len(ACTION_NAMES)))
+        qtopt = dataclasses.replace(qtopt, cem=cem)
     return LaunchSetup(family, collect_config, qtopt, grid)
 
 
@@ -54,13 +58,14 @@ def make_env(config: ml_collections.ConfigDict, setup: LaunchSetup) -> dm_env.En
 
 
 def bootstrap_dataset(config: ml_collections.ConfigDict, setup: LaunchSetup, env: dm_env.Environment,
-                      directory: str | os.PathLike) -> str | os.PathLike:
-    """`config.dataset_dir` if set, else `directory` after collecting the scripted chains into it."""
+                      directory: str | os.PathLike) -> list[str]:
+    """The directories of `config.dataset_dir` (comma-separated) if set, else [`directory`] after
+    collecting the scripted chains into it."""
     if config.dataset_dir:
-        return config.dataset_dir
+        return [d.strip() for d in config.dataset_dir.split(",") if d.strip()]
     # Labels are stored for the base family; loading relabels the episodes for the extra tasks.
     collection.collect_dataset(directory, env, rgb_tasks.rgb_task_family(), setup.collection, config.seed)
-    return directory
+    return [str(directory)]
 
 
 def load_table(directories: rlds_reader.Directories, setup: LaunchSetup) -> episodes.EpisodeTable:

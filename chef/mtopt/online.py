@@ -17,7 +17,7 @@ import pandas as pd
 from chef.agents.qtopt.actor import QtOptActor
 from chef.agents.qtopt.config import QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import ablation, collection
+from chef.mtopt import ablation, collection, terminate
 from chef.mtopt.episodes import EpisodeTable
 from chef.mtopt.tasks import TaskFamily
 from chef.utils.config import require
@@ -48,33 +48,40 @@ class OnlineConfig:
 
 
 class LearnedChain:
-    """A `collection.ChainPolicy` of a QT-Opt actor: it acts for each segment's task."""
+    """A `collection.ChainPolicy` of a QT-Opt actor: it acts for each segment's task.
+
+    With `with_terminate` the actor's TERMINATE switch is dropped: collected segments run to their
+    step limit (every recorded step yields a hindsight terminate example anyway)."""
 
     stage = ONLINE_STAGE
 
-    def __init__(self, actor: QtOptActor, family: TaskFamily):
-        self._actor, self._family = actor, family
+    def __init__(self, actor: QtOptActor, family: TaskFamily, with_terminate: bool = False):
+        self._actor, self._family, self._with_terminate = actor, family, with_terminate
 
     def start(self, first_observation: dict) -> None:
         del first_observation  # The actor keeps no per-chain state.
 
+    def _act(self, observation: dict) -> np.ndarray:
+        action = self._actor.select_action(observation)
+        return terminate.split(action)[0] if self._with_terminate else action
+
     def pick(self, task: str) -> collection.Policy:
         self._actor.task_id = self._family.task_id(task)
-        return self._actor.select_action
+        return self._act
 
     place = pick  # Acts for the place task from the state the pick segment left.
 
 
 def collect_round(directory: str | os.PathLike, env: dm_env.Environment, family: TaskFamily,
-                  learner: QtOptLearner, qtopt: QtOptConfig, collect_config: collection.CollectionConfig,
-                  online: OnlineConfig, seed: int) -> list[dict]:
+                  learner: QtOptLearner, qtopt: QtOptConfig, grid: ablation.GridConfig,
+                  collect_config: collection.CollectionConfig, online: OnlineConfig, seed: int) -> list[dict]:
     """Collects `online.chains_per_round` chains with `learner`'s policy into `directory`."""
-    action_min, action_max = ablation.action_bounds(env)
+    action_min, action_max = ablation.q_action_bounds(env, grid)
     actor = QtOptActor(learner.network, learner, action_min, action_max, qtopt.cem, task_id=0,
                        epsilon=online.epsilon, seed=seed)
     config = dataclasses.replace(collect_config, num_chains=online.chains_per_round)
-    return collection.collect_dataset(directory, env, family, config, seed, LearnedChain(actor, family),
-                                      online.scripted_fraction)
+    return collection.collect_dataset(directory, env, family, config, seed,
+                                      LearnedChain(actor, family, grid.terminate), online.scripted_fraction)
 
 
 def learned_successes(summaries: list[dict], family: TaskFamily) -> dict[str, dict[str, int]]:

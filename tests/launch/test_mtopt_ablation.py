@@ -7,11 +7,15 @@ import sys
 _REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _run(root: pathlib.Path, run_name: str, *overrides: str) -> dict:
+def _launch(root: pathlib.Path, run_name: str, *overrides: str) -> str:
     command = [sys.executable, "launch/mtopt_ablation.py", "--config=experiments/mtopt.py:tiny",
                f"--root_dir={root}", f"--run_name={run_name}", *overrides]
-    subprocess.run(command, cwd=_REPO, check=True, capture_output=True, text=True,
-                   env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return subprocess.run(command, cwd=_REPO, check=True, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout
+
+
+def _run(root: pathlib.Path, run_name: str, *overrides: str) -> dict:
+    _launch(root, run_name, *overrides)
     return json.loads((root / run_name / "mtopt_ablation" / "results.json").read_text())
 
 
@@ -42,14 +46,20 @@ def test_tiny_ablation_grid_then_a_new_task_from_the_same_data(tmp_path):
     assert "| skill / rebalanced |" in table and "| skill_p / uniform |" in table and "low_data_mean" in table
 
     dataset = tmp_path / "grid" / "mtopt_ablation" / "dataset"
-    new = _run(tmp_path, "new_task", f"--config.dataset_dir={dataset}",
+    # One more chain, collected alone (seed 1), joins the grid's data below.
+    printed = _launch(tmp_path, "more", "--collect_only", "--config.seed=1", "--config.collection.num_chains=1")
+    more = tmp_path / "more" / "mtopt_ablation" / "dataset"
+    assert "2 episodes" in printed and not (tmp_path / "more" / "mtopt_ablation" / "results.json").exists()
+    new = _run(tmp_path, "new_task", f"--config.dataset_dir={dataset},{more}",
                "--config.extra_tasks=('place-blue-on-red',)", "--config.grid.strategies=('orig','skill')",
-               "--config.grid.samplers=('rebalanced',)", "--config.grid.bc_steps=2")
+               "--config.grid.samplers=('rebalanced',)", "--config.grid.bc_steps=2",
+               "--config.grid.terminate_fraction=0.5")  # With MT-Opt's TERMINATE action.
     assert list(new["rates"]) == ["bc / skill successes", "orig / rebalanced", "skill / rebalanced"]
     assert new["pool_sizes"]["bc / skill successes"] == new["pool_sizes"]["skill / rebalanced"]
     assert "place-blue-on-red" in new["rates"]["bc / skill successes"]
     assert "place-blue-on-red" in new["rates"]["skill / rebalanced"]
     # No episode was collected for the new task: it gets data only through impersonation.
     assert _total(new["pool_sizes"]["orig / rebalanced"]["place-blue-on-red"]) == 0
-    assert _total(new["pool_sizes"]["skill / rebalanced"]["place-blue-on-red"]) == 3
+    assert _total(new["pool_sizes"]["skill / rebalanced"]["place-blue-on-red"]) == 3 + 1
+    assert new["num_episodes"] == num_episodes + 2 and new["dataset_dirs"] == [str(dataset), str(more)]
     assert not (tmp_path / "new_task" / "mtopt_ablation" / "dataset").exists()

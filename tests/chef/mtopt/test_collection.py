@@ -8,6 +8,7 @@ import tensorflow_datasets as tfds
 from chef.data import rlds_reader
 from chef.data.rlds_writer import EpisodeWriter
 from chef.mtopt import collection, episodes, rgb_tasks
+from chef.mtopt.bootstrap import NoisyPickPlace
 
 KEYS = ("rgb30_red/abs_pose", "gripper/joints/angle")
 
@@ -51,6 +52,9 @@ def test_chained_collection_writes_one_episode_per_task_segment(tmp_path):
     assert table.collected_for == tuple(s["task"] for s in summaries)
     np.testing.assert_array_equal(table.labels, np.stack([e["success"] for e in stored]))
     np.testing.assert_array_equal(table.lengths, [9, 7, 9, 7])
+    # Per-step labels: the last step's are the episode's; nothing succeeds at a reset.
+    np.testing.assert_array_equal(table.step_labels[table.starts + table.lengths - 1], table.labels)
+    assert not table.step_labels[table.starts[::2]].any()
     assert table.observations["rgb30_red/abs_pose"].shape == (32, 3, 7)
 
 
@@ -93,3 +97,28 @@ def test_collection_mixes_scripted_and_learned_chains(tmp_path):
     with pytest.raises(ValueError, match=r"scripted_fraction must lie in \[0, 1\], got 1.5"):
         collection.collect_dataset(tmp_path / "bad", env, family, config, seed=1, learned=learned,
                                    scripted_fraction=1.5)
+
+
+def test_random_action_probability_replaces_scripted_decisions():
+    """Beside a noise-free scripted twin on the same observations: at probability 0 every decision
+    is the scripted one, at 0.5 about half are uniform in the box with the gripper at a bound."""
+    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=60)
+    spec = env.action_spec()
+    for probability, expected_random in ((0.0, (0, 0)), (0.5, (12, 28))):
+        policy, twin = (NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), random_action_probability=p)
+                        for p in (probability, 0.0))
+        timestep = env.reset()
+        for p in (policy, twin):
+            p.reset(timestep.observation)
+            p.start_pick("red")
+        differing, grippers = 0, set()
+        for _ in range(40):
+            action, scripted = policy(timestep.observation), twin(timestep.observation)
+            assert np.all(action >= spec.minimum) and np.all(action <= spec.maximum)
+            differing += not np.array_equal(action, scripted)
+            grippers.add(float(action[-1]))
+            timestep = env.step(action)
+        assert expected_random[0] <= differing <= expected_random[1], differing
+        assert grippers <= {-1.0, 1.0}
+    with pytest.raises(ValueError, match="random_action_probability"):
+        collection.CollectionConfig(random_action_probability=1.5)

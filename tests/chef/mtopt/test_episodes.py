@@ -1,8 +1,10 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
 from chef.agents.qtopt.learning import TASK_ID
-from chef.mtopt import ablation
+from chef.mtopt import ablation, terminate
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import f_skill
 from chef.mtopt.rebalancing import SampledPairs
@@ -42,6 +44,34 @@ def test_transition_batches_have_sparse_reward_at_the_episode_end():
     # Episode 0 succeeds at a1 (task 0), episode 1 at a2 (task 1): reward 1 on their last transitions.
     np.testing.assert_array_equal(batch.reward, last.astype(np.float32))
     np.testing.assert_array_equal(batch.extras[TASK_ID], [0] * 50 + [1] * 50)
+
+
+def test_terminate_examples_are_judged_at_their_own_step():
+    # Per-step labels of task a1 (column 0): true at steps 1 and 4 only.
+    step_labels = np.zeros((7, 3), bool)
+    step_labels[[1, 4], 0] = True
+    table = dataclasses.replace(_table(), step_labels=step_labels)
+    batches = TransitionBatches(table, _FixedPairs([0] * 500 + [1] * 500, [0] * 1000), 1000, 0.9,
+                                np.random.default_rng(0), terminate_fraction=0.25)
+    batch = next(batches)
+    x, switch = batch.observation["x"][:, 0].astype(int), batch.action[:, -1]
+    ends = switch == terminate.TERMINATE
+    assert set(switch) == {terminate.TERMINATE, terminate.CONTINUE}
+    assert 0.2 < ends.mean() < 0.3
+    np.testing.assert_array_equal(batch.action[:, 0], x * 10)  # The data's action, then the switch.
+    # Terminating: the step's own label, no bootstrap.
+    np.testing.assert_array_equal(batch.reward[ends], step_labels[x[ends], 0].astype(np.float32))
+    np.testing.assert_array_equal(batch.discount[ends], 0.0)
+    # Continuing: the sparse episode-end reward as without the switch (episode 0 succeeds at a1).
+    last = np.isin(x, [1, 5])
+    np.testing.assert_array_equal(batch.reward[~ends], (last & (x < 3))[~ends].astype(np.float32))
+    np.testing.assert_allclose(batch.discount[~ends], np.where(last, 0.0, 0.9)[~ends])
+    np.testing.assert_array_equal(batch.next_observation["x"][~ends, 0], x[~ends] + 1)
+
+    with pytest.raises(ValueError, match="step_labels"):
+        TransitionBatches(_table(), _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), 0.5)
+    with pytest.raises(ValueError, match="terminate_fraction"):
+        TransitionBatches(table, _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), 1.0)
 
 
 def test_records_route_by_collected_for_and_labels():

@@ -19,11 +19,13 @@ def _online_config(config) -> online.OnlineConfig:
 
 
 def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
+    """With the TERMINATE switch on, the Q-actions have it last; the written actions do not."""
     config = mtopt_experiments.get_config("tiny")
+    config.grid.terminate_fraction = 0.5
     setup = launch_setup.from_config(config)
     env = launch_setup.make_env(config, setup)
-    learner = QtOptLearner(setup.qtopt, iter(()), env.reset().observation, *ablation.action_bounds(env),
-                           jax.random.PRNGKey(0))
+    learner = QtOptLearner(setup.qtopt, iter(()), env.reset().observation,
+                           *ablation.q_action_bounds(env, setup.grid), jax.random.PRNGKey(0))
     actors = []
 
     class RecordingActor(online.QtOptActor):
@@ -40,8 +42,8 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(online, "QtOptActor", RecordingActor)
     online_config = dataclasses.replace(_online_config(config), chains_per_round=2)
-    summaries = online.collect_round(tmp_path, env, setup.family, learner, setup.qtopt, setup.collection,
-                                     online_config, seed=5)
+    summaries = online.collect_round(tmp_path, env, setup.family, learner, setup.qtopt, setup.grid,
+                                     setup.collection, online_config, seed=5)
 
     family, (low, high) = setup.family, ablation.action_bounds(env)
     assert [family.task(s["task"]).skill for s in summaries] == ["acquisition", "placement"] * 2
@@ -57,7 +59,7 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
         assert [t.decode() for t in episode["task_sequence"]] == [summary["task"]]
         assert episode["success"][family.task_id(summary["task"])] == summary["success"]
         steps = episode["steps"]
-        assert len(steps["action"]) == 7
+        assert steps["action"].shape == (7, len(low))
         assert np.all((low <= steps["action"][:-1]) & (steps["action"][:-1] <= high))
         np.testing.assert_array_equal(steps["reward"][:-2], 0.0)
         np.testing.assert_array_equal(steps["reward"][-2], episode["success"].astype(np.float32))
