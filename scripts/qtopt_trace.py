@@ -1,0 +1,102 @@
+"""What the CEM-greedy QT-Opt policy does, decision by decision, next to the scripted policy.
+
+Trains one ablation cell (as launch/mtopt_ablation.py does), then runs greedy episodes of one
+task. Each decision prints the pinch and object positions, whether the object is held, the
+greedy action, the noise-free scripted action from the same state, and Q at both (and Q of
+terminating, with the TERMINATE switch). Placement tasks start after a noise-free scripted
+pick, as in evaluation. Used for docs/mt_opt.md ("Exploration data and the TERMINATE action").
+
+  .venv/bin/python scripts/qtopt_trace.py --config=experiments/mtopt.py:state \
+      --config.dataset_dir=<dir>[,<dir>...] --config.grid.terminate_fraction=0.5 --tasks=lift-red,place-any
+"""
+import numpy as np
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from chef.agents.qtopt import networks
+from chef.agents.qtopt.actor import QtOptActor
+from chef.mtopt import ablation, decisions, evaluation, launch_setup, rgb_tasks, terminate
+from chef.mtopt.bootstrap import NoisyPickPlace
+
+_CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state", "Ablation config.")
+_TASKS = flags.DEFINE_list("tasks", ["lift-red"], "Tasks the greedy policy acts for, in turn.")
+_CELL = flags.DEFINE_string("cell", "skill/rebalanced", "Impersonation strategy / sampler of the trained cell.")
+_EPISODES = flags.DEFINE_integer("episodes", 2, "Greedy episodes to trace.")
+
+
+def _q(network, params, observation, actions, task_id) -> np.ndarray:
+    """Q at each of `actions` [N, A] in one state. -> [N]"""
+    batched = {k: np.asarray(v)[None] for k, v in observation.items()}
+    return np.asarray(networks.q_values(network, params, batched, np.asarray(actions)[None],
+                                        np.asarray([task_id], np.int32)))[0]
+
+
+def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: int) -> None:
+    """Prints `episodes` greedy episodes of `task`, decision by decision."""
+    spec, task_id = setup.family.task(task), setup.family.task_id(task)
+    actor.task_id = task_id
+    period, with_switch = setup.decision_period, setup.grid.terminate
+    stepper = decisions.with_decision_period(env, period)
+    placing = spec.skill == rgb_tasks.PLACEMENT
+    object_name = evaluation.placed_object(task) if placing else (
+        "red" if task == "lift-any" else task.removeprefix("lift-"))
+    for episode in range(episodes):
+        timestep = stepper.reset()
+        scripted = NoisyPickPlace(0.0, 0.0, np.random.default_rng(episode), period)
+        scripted.reset(timestep.observation)
+        scripted.start_pick(object_name)
+        if placing:
+            for _ in range(decisions.num_decisions(setup.grid.pick_steps, period)):
+                timestep = stepper.step(scripted(timestep.observation))
+            scripted.start_place(task.split("-on-")[1] if "-on-" in task else "blue")
+        print(f"== {task}, episode {episode}")
+        for step in range(decisions.num_decisions(setup.grid.place_steps if placing else setup.grid.pick_steps,
+                                                  period)):
+            observation = timestep.observation
+            greedy, reference = actor.select_action(observation), scripted(observation)
+            candidates = [greedy, np.append(reference, terminate.CONTINUE) if with_switch else reference]
+            if with_switch:
+                candidates.append(np.append(reference, terminate.TERMINATE))
+            q = _q(learner.network, params, observation, np.stack(candidates), task_id)
+            state = rgb_tasks.final_state_from_simulation(env.simulation)
+            print(f"{step:2d} pinch {np.asarray(state['tcp/position'])} {object_name} "
+                  f"{np.asarray(state[f'{object_name}/position'])} held {int(state['gripper/grasped'])} "
+                  f"greedy {greedy} Q {q[0]:.3f} | scripted {reference} Q {q[1]:.3f}"
+                  + (f" | Q(terminate) {q[2]:.3f}" if with_switch else ""))
+            action = greedy
+            if with_switch:
+                action, ends = terminate.split(greedy)
+                if ends:
+                    print("terminated")
+                    break
+            timestep = stepper.step(action)
+            if timestep.last():
+                break
+        print("success:", spec.success(rgb_tasks.final_state_from_simulation(env.simulation)))
+
+
+def main(argv):
+    del argv
+    logging.set_verbosity(logging.WARNING)
+    config = _CONFIG.value
+    if not config.dataset_dir:
+        raise app.UsageError("--config.dataset_dir must name the dataset(s) to train on")
+    setup = launch_setup.from_config(config)
+    for task in _TASKS.value:
+        setup.family.task_id(task)  # Refuses an unknown task before training.
+    strategy, sampler = _CELL.value.split("/")
+    env = launch_setup.make_env(config, setup)
+    table = launch_setup.load_table(launch_setup.bootstrap_dataset(config, setup, env, ""), setup)
+    low, high = ablation.q_action_bounds(env, setup.grid)
+    learner, _ = ablation.make_cell_learner(table, setup.family, strategy, sampler, setup.qtopt, setup.grid,
+                                            low, high, config.seed)
+    ablation.train_learner(learner, setup.grid.num_steps, _CELL.value)
+    params = learner.get_variables(["q_network"])[0]
+    actor = QtOptActor(learner.network, learner, low, high, setup.qtopt.cem, 0, epsilon=0.0, seed=config.seed)
+    np.set_printoptions(precision=3, suppress=True)
+    for task in _TASKS.value:
+        trace(env, setup, learner, params, actor, task, _EPISODES.value)
+
+
+if __name__ == "__main__":
+    app.run(main)
