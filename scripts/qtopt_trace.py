@@ -15,7 +15,7 @@ from ml_collections import config_flags
 
 from chef.agents.qtopt import networks
 from chef.agents.qtopt.actor import QtOptActor
-from chef.mtopt import ablation, decisions, evaluation, launch_setup, rgb_tasks, terminate
+from chef.mtopt import ablation, collection, decisions, evaluation, launch_setup, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state", "Ablation config.")
@@ -38,17 +38,17 @@ def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: i
     period, with_switch = setup.decision_period, setup.grid.terminate
     stepper = decisions.with_decision_period(env, period)
     placing = spec.skill == rgb_tasks.PLACEMENT
-    object_name = evaluation.placed_object(task) if placing else (
-        "red" if task == "lift-any" else task.removeprefix("lift-"))
     for episode in range(episodes):
+        rng = np.random.default_rng(episode)
+        object_name = evaluation.placed_object(task) if placing else collection.pick_colour(task, rng)
         timestep = stepper.reset()
-        scripted = NoisyPickPlace(0.0, 0.0, np.random.default_rng(episode), period)
+        scripted = NoisyPickPlace(0.0, 0.0, rng, period)
         scripted.reset(timestep.observation)
         scripted.start_pick(object_name)
         if placing:
             for _ in range(decisions.num_decisions(setup.grid.pick_steps, period)):
                 timestep = stepper.step(scripted(timestep.observation))
-            scripted.start_place(task.split("-on-")[1] if "-on-" in task else "blue")
+            scripted.start_place(collection.place_target(task, object_name, rng))
         print(f"== {task}, episode {episode}")
         for step in range(decisions.num_decisions(setup.grid.place_steps if placing else setup.grid.pick_steps,
                                                   period)):

@@ -28,9 +28,10 @@ def q_profile(q_function: QFunction, batch: types.Transition, action_min: np.nda
               cem_config: CemConfig, key: jax.Array, num_random: int = 64) -> dict[str, float]:
     """Batch means of:
     q_data (Q at the data's action), q_random (at uniform actions in the box, CEM's binary
-    dimensions at their bounds), q_random_spread (std of Q over those actions, per state), q_cem (at CEM's maximiser), data_above_random (share of
-    random actions the data's action beats) and cem_distance (mean |a_cem - a_data| per dimension,
-    in units of the half-width of the box: 0 = same action, 2 = opposite corners).
+    dimensions at their bounds), q_random_spread (std of Q over those actions, per state), q_cem
+    (at CEM's maximiser), data_above_random (share of random actions the data's action beats) and
+    cem_distance (mean |a_cem - a_data| per dimension, in units of the half-width of the box:
+    0 = same action, 2 = opposite corners).
     """
     task_id = batch.extras[TASK_ID]  # [B]
     batch_size = len(task_id)

@@ -28,7 +28,6 @@ def test_qtopt_loss_gradient_is_q_minus_target_and_ignores_the_target():
     np.testing.assert_allclose(grad_target, [0.0, 0.0])
 
 
-
 def test_conservative_penalty_is_mean_sampled_q_minus_data_q():
     data = np.array([0.9, 0.2], np.float32)
     sampled = np.array([[0.9, 0.9, 0.9], [0.1, 0.2, 0.6]], np.float32)
