@@ -1,12 +1,16 @@
 """Cartesian velocity control of the Sawyer: pure numpy functions.
 
-An action asks for a TCP linear velocity (world frame) and a rotation rate
-about the world z axis. `joint_velocities` turns it into joint velocities with
-damped least squares on the 6x7 TCP Jacobian, adds a null-space pull toward a
-rest posture, keeps the gripper pointing down by feeding the tilt error back
-as an angular velocity, and respects joint position and velocity limits. The
-workspace box and wrist range are enforced on the command beforehand
-(`clip_to_workspace`, `clip_wrist_rate`), as in the reference effector chain.
+An action asks for a wrist-site linear velocity (world frame) and a rotation
+rate about the world z axis, as the reference's 4-D Cartesian effector
+(dm-robotics 0.9.0). `joint_velocities` scales the linear part to norm <= 0.07
+m/s and the angular part to norm <= 1 rad/s (as vectors, not per axis), turns
+the twist into joint velocities with damped least squares on the 6x7 wrist
+Jacobian, adds an exact null-space pull toward the rest posture, keeps the
+gripper pointing down by feeding the tilt angle back (gain 0.8 1/s) and
+respects joint position (gain 19 1/s, 0.01 rad margin) and velocity limits.
+The workspace box and wrist range are enforced on the command beforehand with
+the reference's rule (`limit_to_box`): a component is zeroed only when the
+state is already outside and the command pushes further out.
 """
 from __future__ import annotations
 
@@ -27,42 +31,44 @@ DOWN = np.array([0.0, 0.0, -1.0])
 
 @dataclasses.dataclass(frozen=True)
 class ControllerParams:
-    """Gains of the Cartesian velocity controller."""
+    """Gains and limits of the Cartesian velocity controller (the reference's values)."""
     damping: float = 1e-2            # DLS regularisation (squared singular value units).
     nullspace_gain: float = 0.5      # 1/s, pull toward REST_POSTURE.
     nullspace_damping: float = 1e-6  # near-exact projection: a leaky one fights the task.
-    tilt_gain: float = 10.0          # 1/s, feedback on the gripper's deviation from vertical.
+    tilt_gain: float = 0.8           # 1/s, feedback on the gripper's tilt angle from vertical.
+    max_linear_speed: float = 0.07   # m/s, norm of the linear velocity.
+    max_angular_speed: float = 1.0   # rad/s, norm of the angular velocity (tilt feedback included).
+    joint_limit_gain: float = 19.0   # 1/s, approach rate to a joint limit (0.95 per 50 ms).
     joint_limit_margin: float = 0.01  # rad kept from each joint limit.
 
 
-def clip_to_workspace(velocity: np.ndarray, position: np.ndarray, low: np.ndarray, high: np.ndarray,
-                      dt: float, max_speed: float) -> np.ndarray:
-    """Limits a [3] velocity so `position + dt * velocity` stays in the box [low, high].
+def limit_to_box(command: np.ndarray, state: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Zeroes each component of `command` that pushes a `state` already outside [low, high] further out.
 
-    A position already outside the box is driven back at up to `max_speed`.
+    The reference's workspace rule: never predictive, never driving back (a
+    state can overshoot a wall by one control period's motion).
     """
-    clipped = np.minimum(np.maximum(velocity, (low - position) / dt), (high - position) / dt)
-    return np.minimum(np.maximum(clipped, -max_speed), max_speed)
+    outward = ((state < low) & (command < 0.0)) | ((state > high) & (command > 0.0))
+    return np.where(outward, 0.0, command)
 
 
-def clip_wrist_rate(rate: float, wrist_angle: float, axis_sign: float, low: float, high: float,
-                    dt: float) -> float:
-    """Limits a rotation rate about world z so the wrist joint stays in [low, high].
-
-    `axis_sign` is +1 when the wrist joint axis points up, -1 when down; the
-    joint then turns at `axis_sign * rate`.
-    """
-    joint_rate = axis_sign * rate
-    joint_rate = min(max(joint_rate, (low - wrist_angle) / dt), (high - wrist_angle) / dt)
-    return axis_sign * joint_rate
+def scale_to_norm(vector: np.ndarray, max_norm: float) -> np.ndarray:
+    """`vector` scaled down (direction kept) so that its norm is at most `max_norm`."""
+    norm = float(np.sqrt(vector @ vector))
+    return vector * (max_norm / norm) if norm > max_norm else vector
 
 
 def tilt_correction(tool_z: np.ndarray, gain: float) -> np.ndarray:
     """Angular velocity [3] turning the tool z axis (world frame, [3]) toward straight down.
 
-    gain * (tool_z x DOWN), written out (np.cross costs ~40 us on 3-vectors).
+    gain * tilt angle about the axis tool_z x DOWN (the reference's stabiliser).
     """
-    return np.array([-gain * tool_z[1], gain * tool_z[0], 0.0])
+    axis = np.array([-tool_z[1], tool_z[0], 0.0])  # tool_z x DOWN, written out
+    sine = float(np.sqrt(axis @ axis))
+    if sine < 1e-12:
+        return np.zeros(3)
+    angle = np.arctan2(sine, -tool_z[2])
+    return (gain * angle / sine) * axis
 
 
 def damped_least_squares(jacobian: np.ndarray, twist: np.ndarray, damping: float) -> np.ndarray:
@@ -84,38 +90,37 @@ def nullspace_velocity(jacobian: np.ndarray, joint_velocity: np.ndarray, damping
     return joint_velocity - damped_least_squares(jacobian, jacobian @ joint_velocity, damping)
 
 
-def limit_joint_velocity(joint_velocity: np.ndarray, joint_position: np.ndarray, dt: float,
+def limit_joint_velocity(joint_velocity: np.ndarray, joint_position: np.ndarray, gain: float, margin: float,
                          lower: np.ndarray = JOINT_LOWER, upper: np.ndarray = JOINT_UPPER,
-                         max_velocity: np.ndarray = JOINT_VELOCITY_LIMITS, margin: float = 0.01) -> np.ndarray:
-    """Keeps one control period inside the joint limits, then scales into the velocity limits.
+                         max_velocity: np.ndarray = JOINT_VELOCITY_LIMITS) -> np.ndarray:
+    """Approaches joint limits at most at `gain` times the remaining distance, then scales into the velocity limits.
 
     The velocity limit is applied by a common scale factor, so the direction
     of motion (and the Cartesian direction) is preserved.
     """
-    velocity = np.minimum(np.maximum(joint_velocity, (lower + margin - joint_position) / dt),
-                          (upper - margin - joint_position) / dt)
+    velocity = np.minimum(np.maximum(joint_velocity, gain * np.minimum(lower + margin - joint_position, 0.0)),
+                          gain * np.maximum(upper - margin - joint_position, 0.0))
     ratio = (np.abs(velocity) / max_velocity).max()
     return velocity / ratio if ratio > 1.0 else velocity
 
 
 def joint_velocities(jacobian: np.ndarray, joint_position: np.ndarray, tool_z: np.ndarray,
-                     linear_velocity: np.ndarray, yaw_rate: float, dt: float,
+                     linear_velocity: np.ndarray, yaw_rate: float,
                      params: ControllerParams = ControllerParams()) -> np.ndarray:
-    """Joint velocities [7] for a TCP twist request.
+    """Joint velocities [7] for a wrist twist request.
 
     Args:
-        jacobian: [6, 7] TCP Jacobian, rows (linear xyz, angular xyz), world frame.
+        jacobian: [6, 7] wrist-site Jacobian, rows (linear xyz, angular xyz), world frame.
         joint_position: [7] arm joint angles.
-        tool_z: [3] the TCP's z axis in the world frame (points along the fingers).
-        linear_velocity: [3] requested TCP velocity, world frame, m/s.
+        tool_z: [3] the wrist's z axis in the world frame (points along the fingers).
+        linear_velocity: [3] requested wrist velocity, world frame, m/s.
         yaw_rate: requested rotation rate about world z, rad/s.
-        dt: control period, s.
     """
     angular = tilt_correction(tool_z, params.tilt_gain)  # [3]
     angular[2] += yaw_rate
-    twist = np.concatenate([linear_velocity, angular])  # [6]
+    twist = np.concatenate([scale_to_norm(linear_velocity, params.max_linear_speed),
+                            scale_to_norm(angular, params.max_angular_speed)])  # [6]
     velocity = damped_least_squares(jacobian, twist, params.damping)  # [7]
     pull = params.nullspace_gain * (REST_POSTURE - joint_position)  # [7]
     velocity += nullspace_velocity(jacobian, pull, params.nullspace_damping)
-    return limit_joint_velocity(velocity, joint_position, dt, margin=params.joint_limit_margin)
-
+    return limit_joint_velocity(velocity, joint_position, params.joint_limit_gain, params.joint_limit_margin)

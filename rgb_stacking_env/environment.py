@@ -155,7 +155,7 @@ class RgbStackingEnv(dm_env.Environment):
         frame = {
             "sawyer/joints/angle": data.qpos[scene.arm_qpos],
             "sawyer/joints/velocity": data.qvel[scene.arm_dof],
-            "sawyer/joints/torque": data.actuator_force[scene.arm_actuators],
+            "sawyer/joints/torque": sim.joint_torques(),
             "sawyer/pinch/pose": pinch_pose,
             "sawyer/tcp/pose": sim.site_pose(scene.wrist_site),
             "sawyer/tcp/velocity": sim.site_velocity(scene.wrist_site),

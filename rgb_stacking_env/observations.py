@@ -1,9 +1,10 @@
 """Observation names, shapes, sets and frame stacking (reference layout).
 
-Most entries are stacked over the last three control steps (oldest first),
-`action/environment` over two, camera images and privileged entries not at
-all; single-value entries stack to shape (3,). After a reset the history is
-filled with copies of the first frame (commands with zeros).
+Most entries are stacked over the last three control steps, NEWEST FIRST (as
+dm-robotics, which stacks with `deque.appendleft`), `action/environment` over
+two, camera images and privileged entries not at all; single-value entries
+stack to shape (3,). After a reset every history holds copies of the first
+frame; for `action/environment` that frame is the reset's last commands.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ PROPRIO: dict[str, Entry] = {
     "sawyer/tcp/velocity": Entry((6,)),
     "gripper/joints/angle": Entry(()),
     "gripper/joints/velocity": Entry(()),
-    "gripper/grasp": Entry(()),
+    "gripper/grasp": Entry((), dtype=np.uint8),
     ACTION_KEY: Entry((8,), depth=ACTION_STACK_DEPTH),
 }
 HAPTICS: dict[str, Entry] = {
@@ -107,18 +108,18 @@ class FrameStacker:
         self._buffers = {name: np.zeros(entry.shape, entry.dtype) for name, entry in self._entries.items()}
 
     def reset(self, frame: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Fills every history with `frame` (the action history with zeros)."""
+        """Fills every history with `frame`."""
         for name, buffer in self._buffers.items():
-            buffer[...] = 0.0 if name == ACTION_KEY else frame[name]
+            buffer[...] = frame[name]
         return self.observation()
 
     def push(self, frame: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Appends one step's values (per-step shapes) and returns the new observation."""
+        """Puts one step's values (per-step shapes) first and returns the new observation."""
         for name, entry in self._entries.items():
             buffer = self._buffers[name]
             if entry.depth:
-                buffer[:-1] = buffer[1:]
-                buffer[-1] = frame[name]
+                buffer[1:] = buffer[:-1]  # numpy copies overlapping ranges safely
+                buffer[0] = frame[name]
             else:
                 buffer[...] = frame[name]
         return self.observation()

@@ -104,10 +104,17 @@ def settle(sim: Simulation) -> None:
 
 
 def reset_episode(sim: Simulation, rng: np.random.Generator) -> None:
-    """Samples the reference initial state into `sim` and settles it."""
+    """Samples the reference initial state into `sim`, settles it and runs the reference's no-op step.
+
+    As in the reference, one control step with a zero command (gripper open)
+    follows the settling: its commands (null-space pull and tilt feedback, so
+    generally non-zero joint velocities, and gripper -255) are the last
+    commands before the first action.
+    """
     sim.reset()
     tcp_position = rng.uniform(TCP_LOW, TCP_HIGH)
     tcp_yaw = rng.uniform(*TCP_YAW_RANGE)
     sim.set_arm(solve_tcp_ik(sim, tcp_position, tcp_yaw))
     place_objects(sim, rng)
     settle(sim)
+    sim.control_step(np.zeros(3), 0.0, close_gripper=False)

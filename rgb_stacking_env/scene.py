@@ -41,14 +41,21 @@ _MAX_MESH_FACES = 2000
 
 @dataclasses.dataclass(frozen=True)
 class PhysicsOptions:
-    """Solver settings; the defaults trade the reference's 0.5 ms step for speed."""
-    timestep: float = 0.005          # s; 10 substeps per 50 ms control step.
+    """Solver settings.
+
+    The reference steps at 0.5 ms. MuJoCo clamps a constraint's time constant to
+    at least twice the timestep, so above 2.5 ms the 2F-85's linkage constraints
+    (solref 5 ms) soften and held objects slip out (measured: most 5 s holds drop
+    red at 5 ms, none at 2.5 ms; docs/environment.md). 2.5 ms is the largest
+    step that keeps them as modelled.
+    """
+    timestep: float = 0.0025         # s; 20 substeps per 50 ms control step.
     iterations: int = 20
     ls_iterations: int = 8
     integrator: str = "implicitfast"
     cone: str = "pyramidal"
     impratio: float = 1.0
-    noslip_iterations: int = 2       # removes the creep of soft contacts at this step size.
+    noslip_iterations: int = 2       # removes the creep of soft contacts (held and resting objects).
     multiccd: bool = True            # several contact points per convex pair: flat faces rest flat.
     object_condim: int = 4           # sliding + torsional friction (the reference also has rolling).
 
@@ -78,6 +85,7 @@ class Scene:
     wrist_site: int
     force_adr: int               # sensordata address of the wrist force (3).
     torque_adr: int              # sensordata address of the wrist torque (3), force_adr + 3.
+    joint_torque_adr: np.ndarray  # [7] sensordata addresses of the z components of the joint torque sensors.
     cameras: tuple[int, int, int]  # in CAMERA_NAMES order.
     main_camera: int
 
@@ -212,6 +220,7 @@ def _scene_from_model(model: mujoco.MjModel, triplet: Triplet) -> Scene:
     torque_adr = int(model.sensor_adr[_id(model, sensor, "sawyer/robotiq_fts300/ft_sensor_torque")])
     if torque_adr != force_adr + 3:
         raise ValueError(f"wrist torque sensor expected right after the force sensor, at {force_adr + 3}")
+    joint_torque_adr = [int(model.sensor_adr[_id(model, sensor, f"sawyer/j{i}_torque")]) + 2 for i in range(7)]
     actuator = mujoco.mjtObj.mjOBJ_ACTUATOR
     camera = mujoco.mjtObj.mjOBJ_CAMERA
     return Scene(
@@ -237,6 +246,7 @@ def _scene_from_model(model: mujoco.MjModel, triplet: Triplet) -> Scene:
         wrist_site=_id(model, mujoco.mjtObj.mjOBJ_SITE, "sawyer/wrist_site"),
         force_adr=force_adr,
         torque_adr=torque_adr,
+        joint_torque_adr=np.asarray(joint_torque_adr, dtype=np.int32),
         cameras=tuple(_id(model, camera, f"base/{name}") for name in CAMERA_NAMES),
         main_camera=_id(model, camera, "main_camera"),
     )

@@ -4,7 +4,7 @@ Phases: approach above red (turning the gripper to red's faces), descend,
 close, lift, move above blue, lower until red sits on blue, open, retreat
 10 cm above red. A grasp that closes on nothing or loses red starts over with
 the fingers across the other pair of faces. It reads only `privileged/reward_state`,
-`privileged/object_poses` and `sawyer/pinch/pose`, which every observation set
+`privileged/object_poses`, `sawyer/pinch/pose` and `sawyer/joints/angle`, which every observation set
 carries, so it can drive state- and vision-based data collection alike.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from rgb_stacking_env.observations import OBJECT_POSES_KEY
 from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
-from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW
+from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW, WRIST_RANGE
 
 _GAIN = 3.0          # 1/s, position P-gain.
 _YAW_GAIN = 2.0      # 1/s
@@ -33,6 +33,7 @@ _CLOSED_ON_NOTHING = 250.0  # finger reading of an empty, fully closed gripper.
 _LOST = 0.04         # m between pinch and red: red is no longer in the hand.
 _CLOSE_STEPS = 16    # 0.8 s: the fingers need ~1 s to close fully.
 _OPEN_STEPS = 12
+_WRIST_MARGIN = 0.1  # rad kept from the ends of the wrist range.
 
 
 class Phase(enum.IntEnum):
@@ -69,6 +70,18 @@ def wrap_angle(angle: float, period: float) -> float:
     return (angle + period / 2) % period - period / 2
 
 
+def within_wrist_range(yaw_error: float, observation: Mapping[str, np.ndarray], period: float) -> float:
+    """`yaw_error` (a target defined modulo `period`) turned the other way if the wrist range ends first.
+
+    The reference zeroes yaw commands beyond +-pi/2 (the wrist's yaw is -q6: its axis points down),
+    so a target past the range would never be reached.
+    """
+    wrist_yaw = -float(observation["sawyer/joints/angle"][0, 6])  # newest first
+    if abs(wrist_yaw + yaw_error) > WRIST_RANGE[1] - _WRIST_MARGIN:
+        yaw_error -= np.sign(yaw_error) * period
+    return yaw_error
+
+
 class ScriptedStackingPolicy:
     """Call `reset()` at each episode start, then `policy(observation) -> action [5]`."""
 
@@ -89,7 +102,7 @@ class ScriptedStackingPolicy:
     def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
         poses = observation[OBJECT_POSES_KEY]  # [3, 7] red, green, blue
-        pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][-1, 3:])
+        pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][0, 3:])  # newest first
         pinch, red, blue = state.pinch_pos, state.red_pos, state.blue_pos
         red_top = red[2] + state.red_half_height
         stacked_red_z = blue[2] + state.blue_half_height + state.red_half_height
@@ -108,6 +121,7 @@ class ScriptedStackingPolicy:
                 nearest = int(abs(wrap_angle(face_yaw - pinch_yaw, np.pi)) > np.pi / 4)
                 self._face_pair = nearest if self._failed_grasps == 0 else 1 - self._face_pair
             yaw_error = wrap_angle(face_yaw + self._face_pair * np.pi / 2 - pinch_yaw, np.pi)
+            yaw_error = within_wrist_range(yaw_error, observation, np.pi)
             target = np.array([red[0], red[1], red_top + _HOVER])
             if np.linalg.norm(target - pinch) < _REACHED * 2 and abs(yaw_error) < _ALIGNED:
                 self._advance(Phase.DESCEND)

@@ -9,9 +9,14 @@ Stepping keeps position-dependent quantities current without an extra
 `mj_forward`: a control step runs `mj_step2` (finishing the step started by
 the previous readout), `substeps - 1` full `mj_step`s and a final `mj_step1`,
 which computes kinematics, contacts and position/velocity sensors of the new
-state. The wrist force/torque is the mean of the substeps' readings over the
-control period (a real sensor is low-pass filtered too; single 5 ms contact
-impulses would otherwise read as spikes).
+state (dm_control's `Physics.step` does the same). Force and torque sensors
+are acceleration-stage quantities: they hold the readings of the last physics
+substep, as in the reference.
+
+Readouts follow the reference's semantics (dm-robotics 0.9.0): quaternions wxyz
+with w >= 0, the finger reading rounded to 0..255 and its velocity as the change
+of that reading over the last 12.5 ms, joint torques from the torque sensors at
+the joint sites, and the Robotiq grasp flag from pad contacts and the command.
 """
 from __future__ import annotations
 
@@ -30,7 +35,9 @@ WORKSPACE_SIZE = np.array([0.25, 0.25, 0.2])
 WORKSPACE_LOW = WORKSPACE_CENTER - WORKSPACE_SIZE / 2
 WORKSPACE_HIGH = WORKSPACE_CENTER + WORKSPACE_SIZE / 2
 WRIST_RANGE = (-np.pi / 2, np.pi / 2)
-NO_GRASP, INWARD_GRASP, OUTWARD_GRASP = 1.0, 2.0, 3.0
+NO_GRASP, INWARD_GRASP, OUTWARD_GRASP = 1, 2, 3
+GRIPPER_VELOCITY_WINDOW = 0.0125  # s: the Robotiq reading's velocity is its change over 25 x 0.5 ms.
+MIN_GRASP_COMMAND = 2.0  # |gripper command| below this reads as no grasp (Robotiq object detection).
 _DIVERGENCE_WARNINGS = np.array([mujoco.mjtWarning.mjWARN_BADQPOS, mujoco.mjtWarning.mjWARN_BADQVEL,
                                  mujoco.mjtWarning.mjWARN_BADQACC], dtype=int)
 
@@ -47,17 +54,17 @@ class Simulation:
         self._jacp = np.zeros((3, self.model.nv))
         self._jacr = np.zeros((3, self.model.nv))
         self._velocity = np.zeros(6)
-        self._wrench = np.zeros(6)  # wrist force and torque, mean over the last control period
+        # Substeps before the end of a control step at which the finger reading for its velocity is taken.
+        self._velocity_substeps = min(self.substeps, max(1, int(round(GRIPPER_VELOCITY_WINDOW / self.model.opt.timestep))))
+        self._gripper_reading_before = 0.0  # finger reading GRIPPER_VELOCITY_WINDOW before the current state
         self._gravity_wrench = np.zeros((len(scene.robot_bodies), 6))
         self._gravity_wrench[:, :3] = -self.model.opt.gravity * self.model.body_mass[scene.robot_bodies, None]
-        self._pad_bodies = tuple(int(self.model.geom_bodyid[g]) for g in scene.pad_geoms)
-        self._is_object = self._geom_mask(scene.object_geoms)
+        self._is_pad = self._geom_mask(scene.pad_geoms)
         self._is_blue = self._geom_mask(scene.object_geoms[2:])
         self._is_robot = self._geom_mask(scene.robot_geoms)
         self._is_ground = self._geom_mask(scene.ground_geoms)
-        self._wrist_joint = int(self.model.dof_jntid[scene.arm_dof[6]])
         self.last_joint_command = np.zeros(7)
-        self.last_gripper_command = 0.0
+        self.last_gripper_command = -GRIPPER_RANGE
 
     def _geom_mask(self, geoms) -> np.ndarray:
         """[ngeom] bool lookup table of a geom set."""
@@ -67,12 +74,16 @@ class Simulation:
 
     # ----------------------------------------------------------------- state
     def reset(self) -> None:
-        """Zero state; gravity compensation of the robot (as dm-robotics: external wrenches)."""
+        """Zero state, gripper commanded open; gravity compensation of the robot (as dm-robotics: external wrenches).
+
+        The reset's commands (arm still, gripper -255) are the last commands until the first action.
+        """
         mujoco.mj_resetData(self.model, self.data)
         self.data.xfrc_applied[self.scene.robot_bodies] = self._gravity_wrench
+        self.data.ctrl[self.scene.gripper_actuator] = -GRIPPER_RANGE
         self.last_joint_command[:] = 0.0
-        self.last_gripper_command = 0.0
-        self._wrench[:] = 0.0
+        self.last_gripper_command = -GRIPPER_RANGE
+        self._gripper_reading_before = 0.0
 
     def set_arm(self, joint_position: np.ndarray) -> None:
         """Puts the arm at rest at `joint_position` and holds it there."""
@@ -89,50 +100,48 @@ class Simulation:
         mujoco.mj_forward(self.model, self.data)
 
     def hold(self, substeps: int) -> None:
-        """Advances physics with zero commands (robot held still, gripper unchanged)."""
+        """Advances physics with zero arm commands (robot held still, gripper command unchanged)."""
         self.data.ctrl[self.scene.arm_actuators] = 0.0
         mujoco.mj_step(self.model, self.data, substeps)
         mujoco.mj_forward(self.model, self.data)
+        self._gripper_reading_before = self.gripper_angle()
 
     def control_step(self, linear_velocity: np.ndarray, yaw_rate: float, close_gripper: bool) -> None:
-        """One 50 ms control period; assumes readouts of the current state are up to date."""
+        """One 50 ms control period; assumes readouts of the current state are up to date.
+
+        `linear_velocity` [3] is the wrist site's (world frame, m/s), `yaw_rate` about world z (rad/s).
+        """
         scene, data = self.scene, self.data
-        pinch = data.site_xpos[scene.pinch_site]
-        linear = controller.clip_to_workspace(
-            linear_velocity, pinch, WORKSPACE_LOW, WORKSPACE_HIGH, CONTROL_DT, MAX_LINEAR_VELOCITY)
-        axis_sign = float(np.sign(data.xaxis[self._wrist_joint, 2]) or 1.0)
-        yaw_rate = controller.clip_wrist_rate(
-            yaw_rate, data.qpos[scene.arm_qpos[6]], axis_sign, *WRIST_RANGE, CONTROL_DT)
-        mujoco.mj_jacSite(self.model, data, self._jacp, self._jacr, scene.pinch_site)
+        linear = controller.limit_to_box(linear_velocity, data.site_xpos[scene.pinch_site], WORKSPACE_LOW,
+                                         WORKSPACE_HIGH)
+        # The wrist joint axis points down: yaw about world z is -q6 (the reference's wrist state).
+        yaw_rate = float(controller.limit_to_box(
+            np.float64(yaw_rate), -data.qpos[scene.arm_qpos[6]], WRIST_RANGE[0], WRIST_RANGE[1]))
+        mujoco.mj_jacSite(self.model, data, self._jacp, self._jacr, scene.wrist_site)
         jacobian = np.concatenate([self._jacp[:, scene.arm_dof], self._jacr[:, scene.arm_dof]])  # [6, 7]
-        tool_z = data.site_xmat[scene.pinch_site, 2::3]
+        tool_z = data.site_xmat[scene.wrist_site, 2::3]
         joint_velocity = controller.joint_velocities(
-            jacobian, data.qpos[scene.arm_qpos], tool_z, linear, yaw_rate, CONTROL_DT, self._params)
+            jacobian, data.qpos[scene.arm_qpos], tool_z, linear, yaw_rate, self._params)
         gripper = GRIPPER_RANGE if close_gripper else -GRIPPER_RANGE
         data.ctrl[scene.arm_actuators] = joint_velocity
         data.ctrl[scene.gripper_actuator] = gripper
         self.last_joint_command[:] = joint_velocity
         self.last_gripper_command = gripper
-        self._wrench[:] = 0.0
         mujoco.mj_step2(self.model, data)
-        self._accumulate_wrench()
-        for _ in range(self.substeps - 1):
-            mujoco.mj_step(self.model, data)
-            self._accumulate_wrench()
-        self._wrench /= self.substeps
+        before = self.substeps - self._velocity_substeps  # full steps until the finger reading is taken
+        if before > 1:
+            mujoco.mj_step(self.model, data, before - 1)
+        self._gripper_reading_before = self._finger_reading(data.qpos[scene.gripper_joint_qpos])
+        mujoco.mj_step(self.model, data, self.substeps - max(before, 1))
         mujoco.mj_step1(self.model, data)
-
-    def _accumulate_wrench(self) -> None:
-        """Adds the wrist force and torque (adjacent in sensordata) sensed in the substep just taken."""
-        self._wrench += self.data.sensordata[self.scene.force_adr:self.scene.force_adr + 6]
 
     # -------------------------------------------------------------- readouts
     def site_pose(self, site: int) -> np.ndarray:
-        """[7] position + wxyz quaternion of a site."""
+        """[7] position + wxyz quaternion (w >= 0) of a site."""
         pose = np.empty(7)
         pose[:3] = self.data.site_xpos[site]
         mujoco.mju_mat2Quat(pose[3:], self.data.site_xmat[site])
-        return pose
+        return positive_leading(pose)
 
     def site_velocity(self, site: int) -> np.ndarray:
         """[6] linear then angular velocity of a site, world frame."""
@@ -140,36 +149,50 @@ class Simulation:
         return np.concatenate([self._velocity[3:], self._velocity[:3]])
 
     def object_poses(self) -> np.ndarray:
-        """[3, 7] body position + wxyz quaternion of the red, green and blue objects."""
+        """[3, 7] body position + wxyz quaternion (w >= 0) of the red, green and blue objects."""
         bodies = self.scene.object_bodies
-        return np.concatenate([self.data.xpos[bodies], self.data.xquat[bodies]], axis=1)
+        return positive_leading(np.concatenate([self.data.xpos[bodies], self.data.xquat[bodies]], axis=1))
+
+    def _finger_reading(self, joint_position: float) -> float:
+        joint = float(joint_position) / self.scene.gripper_joint_range
+        return float(round(min(max(joint, 0.0), 1.0) * GRIPPER_RANGE))
 
     def gripper_angle(self) -> float:
         """Finger reading, 0 (open) .. 255 (closed), rounded like the real gripper."""
-        joint = float(self.data.qpos[self.scene.gripper_joint_qpos]) / self.scene.gripper_joint_range
-        return float(round(min(max(joint, 0.0), 1.0) * GRIPPER_RANGE))
+        return self._finger_reading(self.data.qpos[self.scene.gripper_joint_qpos])
 
     def gripper_velocity(self) -> float:
-        return float(self.data.qvel[self.scene.gripper_joint_dof] / self.scene.gripper_joint_range * GRIPPER_RANGE)
+        """Change of the finger reading over the last GRIPPER_VELOCITY_WINDOW (reading units, not per second)."""
+        return self.gripper_angle() - self._gripper_reading_before
+
+    def joint_torques(self) -> np.ndarray:
+        """[7] arm joint torques (N m): z of the torque sensors at the joint sites, last physics substep."""
+        return self.data.sensordata[self.scene.joint_torque_adr]
 
     def wrist_force(self) -> np.ndarray:
-        """[3] wrist force (sensor frame, N), averaged over the last control period."""
-        return self._wrench[:3].copy()
+        """[3] wrist force (sensor frame, N) at the last physics substep."""
+        return self.data.sensordata[self.scene.force_adr:self.scene.force_adr + 3].copy()
 
     def wrist_torque(self) -> np.ndarray:
-        """[3] wrist torque (sensor frame, N m), averaged over the last control period."""
-        return self._wrench[3:].copy()
+        """[3] wrist torque (sensor frame, N m) at the last physics substep."""
+        return self.data.sensordata[self.scene.torque_adr:self.scene.torque_adr + 3].copy()
 
     def contact_pairs(self) -> np.ndarray:
         """[ncon, 2] geom ids of the current contacts."""
         return self.data.contact.geom[:self.data.ncon]
 
-    def grasp(self, pairs: np.ndarray) -> float:
-        """Robotiq object detection: both finger pads on an object while the fingers move."""
-        pad_bodies = self.model.geom_bodyid[pairs]  # [ncon, 2]
-        on_object = self._is_object[pairs[:, ::-1]]  # [ncon, 2]: the other geom is an object
-        for pad in self._pad_bodies:
-            if not np.any((pad_bodies == pad) & on_object):
+    def grasp(self, pairs: np.ndarray) -> int:
+        """Robotiq object detection (reference definition).
+
+        INWARD_GRASP / OUTWARD_GRASP (by the sign of the last gripper command) when
+        each finger pad touches some geom other than the two pads and the command's
+        magnitude is at least MIN_GRASP_COMMAND; NO_GRASP otherwise.
+        """
+        if abs(self.last_gripper_command) < MIN_GRASP_COMMAND:
+            return NO_GRASP
+        pad_to_other = self._is_pad[pairs] & ~self._is_pad[pairs[:, ::-1]]  # [ncon, 2]
+        for pad in self.scene.pad_geoms:
+            if not np.any(pad_to_other & (pairs == pad)):
                 return NO_GRASP
         return INWARD_GRASP if self.last_gripper_command > 0 else OUTWARD_GRASP
 
@@ -198,3 +221,10 @@ class Simulation:
             red_touches_blue=float(self._is_blue[touching_red].any()),
             red_touches_ground=float(self._is_ground[touching_red].any()),
             red_touches_robot=float(self._is_robot[touching_red].any()))
+
+
+def positive_leading(poses: np.ndarray) -> np.ndarray:
+    """Flips the wxyz quaternion of [..., 7] poses (in place) so that w >= 0; returns `poses`."""
+    quaternions = poses[..., 3:]
+    quaternions *= np.where(quaternions[..., :1] < 0.0, -1.0, 1.0)
+    return poses

@@ -18,7 +18,7 @@ import numpy as np
 from chef.mtopt.rgb_tasks import COLOURS, resting_half_heights
 from rgb_stacking_env.observations import OBJECT_POSES_KEY
 from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
-from rgb_stacking_env.scripted_policy import Phase, horizontal_face_yaw, wrap_angle, yaw_of
+from rgb_stacking_env.scripted_policy import Phase, horizontal_face_yaw, within_wrist_range, wrap_angle, yaw_of
 from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW
 
 _GAIN = 3.0  # 1/s, position P-gain.
@@ -95,8 +95,9 @@ class NoisyPickPlace:
         yaw_error, close = 0.0, self.phase in (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)
         aim = obj[:2] + self._offset
         if self.phase == Phase.APPROACH:
-            pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][-1, 3:])
+            pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][0, 3:])  # newest first
             yaw_error = wrap_angle(horizontal_face_yaw(observation[OBJECT_POSES_KEY][index, 3:]) - pinch_yaw, np.pi / 2)
+            yaw_error = within_wrist_range(yaw_error, observation, np.pi / 2)
             target = np.array([aim[0], aim[1], obj[2] + half + _HOVER])
             if (np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED) or self._steps > 120:
                 self.phase, self._steps = Phase.DESCEND, 0

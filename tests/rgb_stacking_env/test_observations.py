@@ -34,17 +34,17 @@ def test_unknown_observation_set_raises():
         observations.observation_keys("pixels")
 
 
-def test_frame_stacker_keeps_the_last_steps_oldest_first():
+def test_frame_stacker_keeps_the_last_steps_newest_first():
     entries = {"a": observations.Entry((2,)), "action/environment": observations.Entry((1,), depth=2),
                "img": observations.Entry((1,), depth=0, dtype=np.uint8)}
     stacker = observations.FrameStacker(entries)
     first = stacker.reset({"a": np.array([1.0, 1.0]), "action/environment": np.array([9.0]), "img": 5})
     np.testing.assert_array_equal(first["a"], [[1, 1]] * 3)
-    np.testing.assert_array_equal(first["action/environment"], [[0], [0]])
+    np.testing.assert_array_equal(first["action/environment"], [[9], [9]])  # the reset's commands
     stacker.push({"a": np.array([2.0, 2.0]), "action/environment": np.array([7.0]), "img": 6})
     latest = stacker.push({"a": np.array([3.0, 3.0]), "action/environment": np.array([8.0]), "img": 7})
-    np.testing.assert_array_equal(latest["a"], [[1, 1], [2, 2], [3, 3]])
-    np.testing.assert_array_equal(latest["action/environment"], [[7], [8]])
+    np.testing.assert_array_equal(latest["a"], [[3, 3], [2, 2], [1, 1]])
+    np.testing.assert_array_equal(latest["action/environment"], [[8], [7]])
     assert latest["img"] == 7 and latest["img"].dtype == np.uint8
     latest["a"][:] = 0  # observations are copies
-    assert stacker.observation()["a"][-1, 0] == 3
+    assert stacker.observation()["a"][0, 0] == 3
