@@ -1,6 +1,6 @@
 """Environment throughput on one CPU core: one JSON object per line.
 
-    python benchmarks/env_throughput.py [--steps=1000] [--resets=5]
+    python benchmarks/env_throughput.py [--steps=1000] [--resets=5] [--physics=timestep=0.005]
 
 Cases: state-only, vision with three 64x64 and three 128x128 cameras, and the
 raw physics limit of the state case: the same model, state and controls
@@ -30,6 +30,7 @@ _CASE = flags.DEFINE_enum("case", None, ["state", "vision64", "vision128"], "Run
 _STEPS = flags.DEFINE_integer("steps", 1000, "Control steps per case.")
 _RESETS = flags.DEFINE_integer("resets", 5, "Resets timed per case.")
 _TRIPLET = flags.DEFINE_string("triplet", "1", "Object set.")
+_PHYSICS = flags.DEFINE_list("physics", [], "PhysicsOptions overrides, e.g. timestep=0.005 (to compare settings).")
 
 _BLOCK = 50  # control steps per env / raw block
 _CASES = {"state": ("state", 64), "vision64": ("vision", 64), "vision128": ("vision", 128)}
@@ -40,14 +41,16 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _run_case(case: str, steps: int, resets: int, triplet: str) -> list[dict]:
+def _run_case(case: str, steps: int, resets: int, triplet: str, physics: list[str]) -> list[dict]:
     import mujoco
     import numpy as np
 
-    import rgb_stacking_env
+    from rgb_stacking_env.environment import EnvConfig, RgbStackingEnv
+    from rgb_stacking_env.scene import PhysicsOptions
 
     observation_set, size = _CASES[case]
-    env = rgb_stacking_env.make(triplet, observation_set, camera_size=size, seed=0, episode_length=10**9)
+    env = RgbStackingEnv(EnvConfig(object_set=triplet, observation_set=observation_set, camera_size=size, seed=0,
+                                   episode_length=10**9, physics=PhysicsOptions().with_overrides(physics)))
     env.reset()  # builds and caches the scene
     start = time.perf_counter()
     for _ in range(resets):
@@ -93,12 +96,13 @@ def main(argv: list[str]) -> None:
     del argv
     os.sched_setaffinity(0, {0})
     if _CASE.value:
-        for result in _run_case(_CASE.value, _STEPS.value, _RESETS.value, _TRIPLET.value):
+        for result in _run_case(_CASE.value, _STEPS.value, _RESETS.value, _TRIPLET.value, _PHYSICS.value):
             print(json.dumps(result), flush=True)
         return
     for case in _CASES:
         subprocess.run([sys.executable, __file__, f"--case={case}", f"--steps={_STEPS.value}",
-                        f"--resets={_RESETS.value}", f"--triplet={_TRIPLET.value}"], check=True)
+                        f"--resets={_RESETS.value}", f"--triplet={_TRIPLET.value}",
+                        f"--physics={','.join(_PHYSICS.value)}"], check=True)
     print(json.dumps({"name": "machine", "load_average_1min": round(os.getloadavg()[0], 2),
                       "cpus": os.cpu_count()}), flush=True)
 

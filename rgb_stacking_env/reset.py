@@ -103,6 +103,32 @@ def settle(sim: Simulation) -> None:
             return
 
 
+UPRIGHT = (1.0, 0.0, 0.0, 0.0)
+QUARTER_TURNS = (UPRIGHT, (np.sqrt(0.5), np.sqrt(0.5), 0.0, 0.0), (np.sqrt(0.5), 0.0, np.sqrt(0.5), 0.0))
+
+
+def put_object(sim: Simulation, index: int, xy, bottom_z: float, quaternion=UPRIGHT) -> None:
+    """Puts object `index` (0 red, 1 green, 2 blue) at rest at `xy` with its lowest point at `bottom_z`.
+
+    For hand-built states in tests and tools; `quaternion` is the body orientation (wxyz).
+    """
+    address, dof = sim.scene.object_qpos[index], sim.scene.object_dof[index]
+    sim.data.qpos[address:address + 7] = [xy[0], xy[1], 0.0, *quaternion]
+    sim.data.qvel[dof:dof + 6] = 0.0
+    sim.forward()
+    centre, half_height = sim.object_extent(index)
+    sim.data.qpos[address + 2] += bottom_z + half_height - centre[2]
+    sim.forward()
+
+
+def flattest_orientation(sim: Simulation, index: int) -> tuple[float, float, float, float]:
+    """The quarter turn (of QUARTER_TURNS) that gives object `index` its smallest height."""
+    def height(quaternion) -> float:
+        put_object(sim, index, (0.6, 0.0), 0.3, quaternion)
+        return sim.object_extent(index)[1]
+    return min(QUARTER_TURNS, key=height)
+
+
 def reset_episode(sim: Simulation, rng: np.random.Generator) -> None:
     """Samples the reference initial state into `sim`, settles it and runs the reference's no-op step.
 

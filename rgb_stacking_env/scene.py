@@ -13,6 +13,7 @@ import ctypes
 import dataclasses
 import functools
 import gc
+from typing import Sequence
 
 import mujoco
 import numpy as np
@@ -58,6 +59,18 @@ class PhysicsOptions:
     noslip_iterations: int = 2       # removes the creep of soft contacts (held and resting objects).
     multiccd: bool = True            # several contact points per convex pair: flat faces rest flat.
     object_condim: int = 4           # sliding + torsional friction (the reference also has rolling).
+
+    def with_overrides(self, overrides: Sequence[str]) -> "PhysicsOptions":
+        """A copy with `name=value` overrides, each value parsed as its field's type (for tools' flags)."""
+        types = {field.name: type(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        changes = {}
+        for override in overrides:
+            name, _, value = override.partition("=")
+            if name not in types:
+                raise ValueError(f"unknown physics option {name!r} in {override!r}; options: {sorted(types)}")
+            kind = types[name]
+            changes[name] = value.lower() in ("1", "true") if kind is bool else kind(value)
+        return dataclasses.replace(self, **changes)
 
 
 @dataclasses.dataclass(frozen=True)

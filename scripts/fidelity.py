@@ -38,7 +38,6 @@ overrides our physics options, to compare candidate settings.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -153,19 +152,6 @@ class StateCopier:
         for ours, theirs in self.act:
             sim.data.act[ours] = ref.act[theirs]
         sim.forward()
-
-
-def physics_overrides(overrides: list[str]) -> PhysicsOptions:
-    """Our default PhysicsOptions with `name=value` overrides (values parsed as the field's type)."""
-    options = PhysicsOptions()
-    fields = {field.name: type(getattr(options, field.name)) for field in dataclasses.fields(PhysicsOptions)}
-    changes = {}
-    for override in overrides:
-        name, _, value = override.partition("=")
-        if name not in fields:
-            raise ValueError(f"--physics: unknown option {name!r}; options: {sorted(fields)}")
-        changes[name] = value.lower() in ("1", "true") if fields[name] is bool else fields[name](value)
-    return dataclasses.replace(options, **changes)
 
 
 def physics_options(model: mujoco.MjModel) -> dict:
@@ -298,7 +284,7 @@ def main(argv: list[str]) -> None:
             raise ValueError(f"unexpected reference action spec {action_names}")
         ref.env.base_env.random_state.seed(_SEED.value + int(triplet))
         env = RgbStackingEnv(EnvConfig(object_set=triplet, episode_length=_STEPS.value + 1,
-                                       physics=physics_overrides(_PHYSICS.value)))
+                                       physics=PhysicsOptions().with_overrides(_PHYSICS.value)))
         env.reset()
         copier = StateCopier(env.simulation.model, ref.model)
         if not episodes:

@@ -1,8 +1,10 @@
 """Scene assembly: reference layout, speed settings, render proxies, caching."""
 import mujoco
 import numpy as np
+import pytest
 
 from rgb_stacking_env import scene
+from rgb_stacking_env.scene import PhysicsOptions
 
 
 def test_scene_layout_and_physics_settings():
@@ -45,3 +47,13 @@ def _mesh_boxes(model: mujoco.MjModel) -> np.ndarray:
 
 def test_scenes_are_cached_per_triplet():
     assert scene.load_scene(("s0", "g5", "b6")) is scene.load_scene(("s0", "g5", "b6"))
+
+
+def test_physics_options_take_typed_overrides():
+    options = PhysicsOptions().with_overrides(
+        ["timestep=0.005", "noslip_iterations=1", "multiccd=false", "cone=elliptic"])
+    assert (options.timestep, options.noslip_iterations, options.multiccd, options.cone) == (
+        0.005, 1, False, "elliptic")
+    assert PhysicsOptions().with_overrides([]) == PhysicsOptions()
+    with pytest.raises(ValueError, match="unknown physics option 'substeps'"):
+        PhysicsOptions().with_overrides(["substeps=3"])
