@@ -55,7 +55,8 @@ class Simulation:
         self._jacr = np.zeros((3, self.model.nv))
         self._velocity = np.zeros(6)
         # Substeps before the end of a control step at which the finger reading for its velocity is taken.
-        self._velocity_substeps = min(self.substeps, max(1, int(round(GRIPPER_VELOCITY_WINDOW / self.model.opt.timestep))))
+        window = int(round(GRIPPER_VELOCITY_WINDOW / self.model.opt.timestep))
+        self._velocity_substeps = min(self.substeps, max(1, window))
         self._gripper_reading_before = 0.0  # finger reading GRIPPER_VELOCITY_WINDOW before the current state
         self._gravity_wrench = np.zeros((len(scene.robot_bodies), 6))
         self._gravity_wrench[:, :3] = -self.model.opt.gravity * self.model.body_mass[scene.robot_bodies, None]

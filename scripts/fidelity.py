@@ -236,7 +236,8 @@ def run_episode(env, ref: Reference, copier: StateCopier, steps: int, resync_eve
         rows.append([
             1e3 * np.linalg.norm(sim.data.site_xpos[sim.scene.pinch_site] - ref.data.site_xpos[ref.pinch]),
             abs(sim.gripper_angle() - ref.finger()),
-            *(1e3 * np.linalg.norm(sim.data.geom_xpos[o] - ref.data.geom_xpos[r]) for o, r in zip(objects, ref.objects)),
+            *(1e3 * np.linalg.norm(sim.data.geom_xpos[ours] - ref.data.geom_xpos[theirs])
+              for ours, theirs in zip(objects, ref.objects)),
             float(sim.grasp(sim.contact_pairs()) == ref.grasp()),
             np.linalg.norm(sim.wrist_force() - ref.wrist_force()),
             np.linalg.norm(sim.wrist_force()), np.linalg.norm(ref.wrist_force()),
