@@ -122,7 +122,10 @@ def put_object(sim: Simulation, index: int, xy, bottom_z: float, quaternion=UPRI
 
 
 def flattest_orientation(sim: Simulation, index: int) -> tuple[float, float, float, float]:
-    """The quarter turn (of QUARTER_TURNS) that gives object `index` its smallest height."""
+    """The quarter turn (of QUARTER_TURNS) that gives object `index` its smallest height.
+
+    Tries each turn with the object lifted above the basket: put it in place afterwards.
+    """
     def height(quaternion) -> float:
         put_object(sim, index, (0.6, 0.0), 0.3, quaternion)
         return sim.object_extent(index)[1]
