@@ -27,6 +27,8 @@ JOINT_LOWER = np.array(sawyer_constants.JOINT_LIMITS["min"])
 JOINT_UPPER = np.array(sawyer_constants.JOINT_LIMITS["max"])
 JOINT_VELOCITY_LIMITS = np.array(sawyer_constants.VELOCITY_LIMITS["max"])
 DOWN = np.array([0.0, 0.0, -1.0])
+MAX_LINEAR_VELOCITY = 0.07  # m/s, norm of the wrist's linear velocity (the action's bound per axis too)
+MAX_YAW_RATE = 1.0  # rad/s, norm of the angular velocity (the action's yaw bound too)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,8 +38,8 @@ class ControllerParams:
     nullspace_gain: float = 0.5      # 1/s, pull toward REST_POSTURE.
     nullspace_damping: float = 1e-6  # near-exact projection: a leaky one fights the task.
     tilt_gain: float = 0.8           # 1/s, feedback on the gripper's tilt angle from vertical.
-    max_linear_speed: float = 0.07   # m/s, norm of the linear velocity.
-    max_angular_speed: float = 1.0   # rad/s, norm of the angular velocity (tilt feedback included).
+    max_linear_speed: float = MAX_LINEAR_VELOCITY  # m/s, norm of the linear velocity.
+    max_angular_speed: float = MAX_YAW_RATE  # rad/s, norm of the angular velocity (tilt feedback included).
     joint_limit_gain: float = 19.0   # 1/s, approach rate to a joint limit (0.95 per 50 ms).
     joint_limit_margin: float = 0.01  # rad kept from each joint limit.
 

@@ -14,9 +14,9 @@ import numpy as np
 
 from rgb_stacking_env.environment import RgbStackingEnv
 from rgb_stacking_env.reset import flattest_orientation, put_object
+from rgb_stacking_env.rewards import INWARD_GRASP
 from rgb_stacking_env.scene import BASKET_ORIGIN
 from rgb_stacking_env.scripted_policy import Phase, ScriptedStackingPolicy
-from rgb_stacking_env.simulation import INWARD_GRASP
 
 _STILL_OPEN = np.array([0.0, 0.0, 0.0, 0.0, -1.0], np.float32)
 _STILL_CLOSED = np.array([0.0, 0.0, 0.0, 0.0, 1.0], np.float32)

@@ -23,6 +23,8 @@ _PLACEMENT_ATTEMPTS = 100
 _SETTLE_MIN_TIME = 0.25   # s of physics before the rest test.
 _SETTLE_MAX_TIME = 2.0    # s, the reference's settling budget.
 _REST_SPEED = 2e-3        # m/s (and rad/s): objects count as settled below this.
+UPRIGHT = (1.0, 0.0, 0.0, 0.0)  # wxyz body orientations for hand-built states
+QUARTER_TURNS = (UPRIGHT, (np.sqrt(0.5), np.sqrt(0.5), 0.0, 0.0), (np.sqrt(0.5), 0.0, np.sqrt(0.5), 0.0))
 
 
 def yaw_rotation(yaw: float) -> np.ndarray:
@@ -101,10 +103,6 @@ def settle(sim: Simulation) -> None:
         elapsed += substeps * sim.model.opt.timestep
         if elapsed >= _SETTLE_MIN_TIME and np.max(np.abs(sim.data.qvel[dofs])) < _REST_SPEED:
             return
-
-
-UPRIGHT = (1.0, 0.0, 0.0, 0.0)
-QUARTER_TURNS = (UPRIGHT, (np.sqrt(0.5), np.sqrt(0.5), 0.0, 0.0), (np.sqrt(0.5), 0.0, np.sqrt(0.5), 0.0))
 
 
 def put_object(sim: Simulation, index: int, xy, bottom_z: float, quaternion=UPRIGHT) -> None:

@@ -69,7 +69,12 @@ class PhysicsOptions:
             if name not in types:
                 raise ValueError(f"unknown physics option {name!r} in {override!r}; options: {sorted(types)}")
             kind = types[name]
-            changes[name] = value.lower() in ("1", "true") if kind is bool else kind(value)
+            if kind is bool:
+                if value.lower() not in ("1", "true", "0", "false"):
+                    raise ValueError(f"physics option {name} takes true or false, got {value!r}")
+                changes[name] = value.lower() in ("1", "true")
+            else:
+                changes[name] = kind(value)
         return dataclasses.replace(self, **changes)
 
 
@@ -83,7 +88,6 @@ class Scene:
     arm_actuators: np.ndarray   # [7]
     gripper_actuator: int
     gripper_joint_qpos: int     # left driver joint, 0..0.8 rad.
-    gripper_joint_dof: int
     gripper_joint_range: float
     robot_bodies: np.ndarray    # bodies compensated for gravity.
     robot_geoms: frozenset[int]
@@ -97,7 +101,7 @@ class Scene:
     pinch_site: int
     wrist_site: int
     force_adr: int               # sensordata address of the wrist force (3).
-    torque_adr: int              # sensordata address of the wrist torque (3), force_adr + 3.
+    torque_adr: int              # sensordata address of the wrist torque (3).
     joint_torque_adr: np.ndarray  # [7] sensordata addresses of the z components of the joint torque sensors.
     cameras: tuple[int, int, int]  # in CAMERA_NAMES order.
     main_camera: int
@@ -231,8 +235,6 @@ def _scene_from_model(model: mujoco.MjModel, triplet: Triplet) -> Scene:
     sensor = mujoco.mjtObj.mjOBJ_SENSOR
     force_adr = int(model.sensor_adr[_id(model, sensor, "sawyer/robotiq_fts300/ft_sensor_force")])
     torque_adr = int(model.sensor_adr[_id(model, sensor, "sawyer/robotiq_fts300/ft_sensor_torque")])
-    if torque_adr != force_adr + 3:
-        raise ValueError(f"wrist torque sensor expected right after the force sensor, at {force_adr + 3}")
     joint_torque_adr = [int(model.sensor_adr[_id(model, sensor, f"sawyer/j{i}_torque")]) + 2 for i in range(7)]
     actuator = mujoco.mjtObj.mjOBJ_ACTUATOR
     camera = mujoco.mjtObj.mjOBJ_CAMERA
@@ -244,7 +246,6 @@ def _scene_from_model(model: mujoco.MjModel, triplet: Triplet) -> Scene:
         arm_actuators=np.asarray([_id(model, actuator, f"sawyer/j{i}") for i in range(7)], dtype=np.int32),
         gripper_actuator=_id(model, actuator, _GRIPPER + "fingers_actuator"),
         gripper_joint_qpos=int(model.jnt_qposadr[gripper_joint]),
-        gripper_joint_dof=int(model.jnt_dofadr[gripper_joint]),
         gripper_joint_range=float(model.jnt_range[gripper_joint, 1]),
         robot_bodies=robot_bodies,
         robot_geoms=robot_geoms,

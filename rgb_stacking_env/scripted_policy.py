@@ -16,7 +16,8 @@ import numpy as np
 
 from rgb_stacking_env.observations import OBJECT_POSES_KEY
 from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
-from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW, WRIST_RANGE
+from rgb_stacking_env.simulation import (MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW,
+                                        WRIST_RANGE)
 
 _GAIN = 3.0          # 1/s, position P-gain.
 _YAW_GAIN = 2.0      # 1/s
@@ -74,11 +75,14 @@ def within_wrist_range(yaw_error: float, observation: Mapping[str, np.ndarray], 
     """`yaw_error` (a target defined modulo `period`) turned the other way if the wrist range ends first.
 
     The reference zeroes yaw commands beyond +-pi/2 (the wrist's yaw is -q6: its axis points down),
-    so a target past the range would never be reached.
+    so a target past the range would never be reached. The other way is taken only when it ends
+    nearer the middle of the range, so a target near both ends cannot flip back and forth.
     """
     wrist_yaw = -float(observation["sawyer/joints/angle"][0, 6])  # newest first
-    if abs(wrist_yaw + yaw_error) > WRIST_RANGE[1] - _WRIST_MARGIN:
-        yaw_error -= np.sign(yaw_error) * period
+    other_way = yaw_error - np.sign(yaw_error) * period
+    if (abs(wrist_yaw + yaw_error) > WRIST_RANGE[1] - _WRIST_MARGIN
+            and abs(wrist_yaw + other_way) < abs(wrist_yaw + yaw_error)):
+        return other_way
     return yaw_error
 
 
@@ -147,7 +151,8 @@ class ScriptedStackingPolicy:
                 self._advance(Phase.LOWER)
         elif self.phase == Phase.LOWER:
             offset = pinch - red
-            target = np.clip(np.array([blue[0], blue[1], stacked_red_z + _DROP]) + offset, WORKSPACE_LOW, WORKSPACE_HIGH)
+            target = np.clip(np.array([blue[0], blue[1], stacked_red_z + _DROP]) + offset,
+                             WORKSPACE_LOW, WORKSPACE_HIGH)
             if state.red_touches_blue > 0.5 or red[2] < stacked_red_z + _DROP + 0.002 or self._phase_steps > 60:
                 self._advance(Phase.OPEN)
         elif self.phase == Phase.OPEN:

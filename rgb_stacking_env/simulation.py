@@ -1,7 +1,7 @@
 """One MuJoCo simulation of the scene: control steps and physics readouts.
 
 `Simulation` owns the `MjData` of a compiled `Scene`. `control_step` applies a
-TCP velocity / gripper command for one control period (the Cartesian
+wrist velocity / gripper command for one control period (the Cartesian
 controller runs once, then the physics substeps); readouts are computed from
 the current state without copying the model's arrays more than needed.
 
@@ -24,18 +24,17 @@ import mujoco
 import numpy as np
 
 from rgb_stacking_env import controller
-from rgb_stacking_env.rewards import RewardState
+from rgb_stacking_env.controller import MAX_LINEAR_VELOCITY, MAX_YAW_RATE
+from rgb_stacking_env.rewards import INWARD_GRASP, RewardState
 from rgb_stacking_env.scene import GRIPPER_RANGE, Scene
 
 CONTROL_DT = 0.05  # s, 20 Hz.
-MAX_LINEAR_VELOCITY = 0.07  # m/s
-MAX_YAW_RATE = 1.0  # rad/s
 WORKSPACE_CENTER = np.array([0.6, 0.0, 0.1698])
 WORKSPACE_SIZE = np.array([0.25, 0.25, 0.2])
 WORKSPACE_LOW = WORKSPACE_CENTER - WORKSPACE_SIZE / 2
 WORKSPACE_HIGH = WORKSPACE_CENTER + WORKSPACE_SIZE / 2
 WRIST_RANGE = (-np.pi / 2, np.pi / 2)
-NO_GRASP, INWARD_GRASP, OUTWARD_GRASP = 1, 2, 3
+NO_GRASP, OUTWARD_GRASP = 1, 3  # and rewards.INWARD_GRASP = 2
 GRIPPER_VELOCITY_WINDOW = 0.0125  # s: the Robotiq reading's velocity is its change over 25 x 0.5 ms.
 MIN_GRASP_COMMAND = 2.0  # |gripper command| below this reads as no grasp (Robotiq object detection).
 _DIVERGENCE_WARNINGS = np.array([mujoco.mjtWarning.mjWARN_BADQPOS, mujoco.mjtWarning.mjWARN_BADQVEL,
@@ -128,12 +127,17 @@ class Simulation:
         data.ctrl[scene.gripper_actuator] = gripper
         self.last_joint_command[:] = joint_velocity
         self.last_gripper_command = gripper
+        # `substeps` physics steps: the first is finished by mj_step2 (mj_step1 ran with the last
+        # readout), the finger reading for the velocity is taken `_velocity_substeps` before the end.
+        reading_at = self.substeps - self._velocity_substeps  # substeps done when the reading is taken
+        if reading_at == 0:
+            self._gripper_reading_before = self.gripper_angle()
         mujoco.mj_step2(self.model, data)
-        before = self.substeps - self._velocity_substeps  # full steps until the finger reading is taken
-        if before > 1:
-            mujoco.mj_step(self.model, data, before - 1)
-        self._gripper_reading_before = self._finger_reading(data.qpos[scene.gripper_joint_qpos])
-        mujoco.mj_step(self.model, data, self.substeps - max(before, 1))
+        if reading_at > 1:
+            mujoco.mj_step(self.model, data, reading_at - 1)
+        if reading_at > 0:
+            self._gripper_reading_before = self.gripper_angle()
+        mujoco.mj_step(self.model, data, self.substeps - max(reading_at, 1))
         mujoco.mj_step1(self.model, data)
 
     # -------------------------------------------------------------- readouts
@@ -154,13 +158,9 @@ class Simulation:
         bodies = self.scene.object_bodies
         return positive_leading(np.concatenate([self.data.xpos[bodies], self.data.xquat[bodies]], axis=1))
 
-    def _finger_reading(self, joint_position: float) -> float:
-        joint = float(joint_position) / self.scene.gripper_joint_range
-        return float(round(min(max(joint, 0.0), 1.0) * GRIPPER_RANGE))
-
     def gripper_angle(self) -> float:
         """Finger reading, 0 (open) .. 255 (closed), rounded like the real gripper."""
-        return self._finger_reading(self.data.qpos[self.scene.gripper_joint_qpos])
+        return finger_reading(self.data.qpos[self.scene.gripper_joint_qpos], self.scene.gripper_joint_range)
 
     def gripper_velocity(self) -> float:
         """Change of the finger reading over the last GRIPPER_VELOCITY_WINDOW (reading units, not per second)."""
@@ -222,6 +222,11 @@ class Simulation:
             red_touches_blue=float(self._is_blue[touching_red].any()),
             red_touches_ground=float(self._is_ground[touching_red].any()),
             red_touches_robot=float(self._is_robot[touching_red].any()))
+
+
+def finger_reading(joint_position: float, joint_range: float) -> float:
+    """The Robotiq reading of a driver joint position: 0 (open) .. 255 (closed), rounded."""
+    return float(round(min(max(float(joint_position) / joint_range, 0.0), 1.0) * GRIPPER_RANGE))
 
 
 def positive_leading(poses: np.ndarray) -> np.ndarray:

@@ -23,7 +23,9 @@ FILE_FORMAT = "tfrecord"
 FILE_TEMPLATE = "{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_INDEX}"
 CHEF_METADATA = "chef_metadata.json"
 DATASET_INFO = "dataset_info.json"
-FORMAT_VERSION = 1
+# 2: the environment's reference semantics (newest-first histories, w >= 0 quaternions, 12.5 ms finger
+# velocity, torque sensors, last-substep wrist force, uint8 grasp flag) and 2.5 ms physics; 1: before.
+FORMAT_VERSION = 2
 
 
 class DatasetError(ValueError):
@@ -85,6 +87,14 @@ def read_shard_lengths(directory: str | os.PathLike) -> tuple[int, ...]:
     return tuple(int(n) for n in splits.get(SPLIT, {}).get("shardLengths", []))
 
 
+def check_format_version(directory: str | os.PathLike, metadata: dict) -> None:
+    """Raises DatasetError unless `metadata` (a dataset's chef_metadata.json) has FORMAT_VERSION."""
+    version = metadata.get("format_version")
+    if version != FORMAT_VERSION:
+        raise DatasetError(f"{directory} was written in dataset format {version}, this code reads format "
+                           f"{FORMAT_VERSION} (the environment's observations changed meaning): collect it again")
+
+
 def load_layout(directory: str | os.PathLike) -> DatasetLayout:
     """Reads and checks a dataset directory: every listed shard must exist and be non-empty.
 
@@ -100,6 +110,7 @@ def load_layout(directory: str | os.PathLike) -> DatasetLayout:
         shard_lengths = read_shard_lengths(directory)
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
         raise DatasetError(f"unreadable metadata in {directory}: {e}") from e
+    check_format_version(directory, metadata)
     layout = DatasetLayout(directory, tuple(metadata["task_names"]), shard_lengths)
     for path in layout.shard_paths:
         if not path.is_file() or path.stat().st_size == 0:

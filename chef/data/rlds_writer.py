@@ -97,12 +97,18 @@ class EpisodeWriter:
         self._shard_lengths: list[int] = []
         self._num_bytes = 0
         if (self._directory / "features.json").exists() and (self._directory / layout.CHEF_METADATA).exists():
-            self._resume()
+            try:
+                self._resume()
+            except layout.DatasetError:
+                self._lock.close()  # releases the directory for a writer with the right tasks and format
+                raise
         self._steps: list[dict[str, Any]] = []
         self._complete = False
 
     def _resume(self) -> None:
-        stored = tuple(json.loads((self._directory / layout.CHEF_METADATA).read_text())["task_names"])
+        metadata = json.loads((self._directory / layout.CHEF_METADATA).read_text())
+        layout.check_format_version(self._directory, metadata)
+        stored = tuple(metadata["task_names"])
         if stored != self._task_names:
             raise layout.DatasetError(
                 f"{self._directory} holds tasks {stored}, this writer was given {self._task_names}")

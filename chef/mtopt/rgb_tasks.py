@@ -6,7 +6,8 @@ Final-state mapping read by the predicates (world frame, metres):
   'floor_height'          []   height of the basket floor (resting objects'
                                bottom height)
   'tcp/position'          [3]  gripper pinch point
-  'gripper/grasped'       []   bool, the gripper holds an object
+  'gripper/grasped'       []   bool, the Robotiq flag reads an inward grasp (both pads
+                               pressed on something other than each other)
 
 `final_state_from_observation` builds this mapping from an environment
 observation (privileged/reward_state); `final_state_from_simulation` from the

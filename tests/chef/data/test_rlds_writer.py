@@ -105,3 +105,17 @@ def test_misuse_is_refused(tmp_path):
     with pytest.raises(ValueError, match="image_format"):
         rlds_writer.EpisodeWriter(pathlib.Path(tmp_path) / "x", synthetic.TASKS, image_format="gif")
     writer.close()
+
+
+def test_datasets_of_another_format_are_refused_by_readers_and_writers(tmp_path):
+    synthetic.write_episodes(tmp_path, [0])
+    metadata_path = tmp_path / layout.CHEF_METADATA
+    metadata = json.loads(metadata_path.read_text())
+    assert metadata["format_version"] == layout.FORMAT_VERSION
+    metadata_path.write_text(json.dumps({**metadata, "format_version": 1}))
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    with pytest.raises(layout.DatasetError, match="written in dataset format 1, this code reads format 2"):
+        layout.load_layout(tmp_path)
+    with pytest.raises(layout.DatasetError, match="written in dataset format 1"):
+        rlds_writer.EpisodeWriter(tmp_path, synthetic.TASKS)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before  # nothing changed
