@@ -4,9 +4,9 @@ Action (5-D float32): wrist-site linear velocity (m/s, world frame), rotation
 rate about world z (rad/s), gripper (> 0 closes, <= 0 opens); out-of-range
 values are clipped, and the controller limits the linear and angular speeds
 as vectors, as the reference does. Observations follow the reference's
-semantics (docs/environment.md): histories newest first. `timestep.reward` is a float32 vector over TASK_NAMES; every
-reward of the step (with 'composite' and 'sparse_success') is in
-`env.last_rewards`. Episodes end with a time-limit truncation (discount 1)
+semantics (docs/environment.md): histories newest first. `timestep.reward`
+is a float32 vector over TASK_NAMES; every reward of the step (with
+'composite' and 'sparse_success') is in `env.last_rewards`. Episodes end with a time-limit truncation (discount 1)
 after `episode_length` steps, or with a terminal step (discount 0) when the
 wrist force exceeds `force_termination_threshold`.
 """

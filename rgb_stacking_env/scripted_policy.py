@@ -3,9 +3,10 @@
 Phases: approach above red (turning the gripper to red's faces), descend,
 close, lift, move above blue, lower until red sits on blue, open, retreat
 10 cm above red. A grasp that closes on nothing or loses red starts over with
-the fingers across the other pair of faces. It reads only `privileged/reward_state`,
-`privileged/object_poses`, `sawyer/pinch/pose` and `sawyer/joints/angle`, which every observation set
-carries, so it can drive state- and vision-based data collection alike.
+the fingers across the other pair of faces. It reads only
+`privileged/reward_state`, `privileged/object_poses`, `sawyer/pinch/pose` and
+`sawyer/joints/angle`, which every observation set carries, so it can drive
+state- and vision-based data collection alike.
 """
 from __future__ import annotations
 
