@@ -6,6 +6,12 @@ import numpy as np
 from dm_env import specs
 
 
+def reset(environment: dm_env.Environment, seed: int | None = None) -> dm_env.TimeStep:
+    """`environment.reset(seed=seed)`, or plain `reset()` when `seed` is None (for environments
+    whose reset takes no seed)."""
+    return environment.reset() if seed is None else environment.reset(seed=seed)
+
+
 class EnvironmentWrapper(dm_env.Environment):
     """Forwards everything to `environment`; subclasses override what they change. Attributes of
     the wrapped environment (e.g. `simulation`) stay reachable."""
@@ -13,8 +19,9 @@ class EnvironmentWrapper(dm_env.Environment):
     def __init__(self, environment: dm_env.Environment):
         self._environment = environment
 
-    def reset(self) -> dm_env.TimeStep:
-        return self._environment.reset()
+    def reset(self, *, seed: int | None = None) -> dm_env.TimeStep:
+        """`seed` (the episode's seed, see rgb_stacking_env's reset) goes to the wrapped environment."""
+        return reset(self._environment, seed)
 
     def step(self, action: np.ndarray) -> dm_env.TimeStep:
         return self._environment.step(action)

@@ -7,8 +7,9 @@ Prints one JSON object per task and writes them all to --output when given.
 import json
 import pathlib
 
+from chef.launch import cli  # First: quiet library logs.
 import numpy as np
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 from tqdm import trange
 
@@ -16,6 +17,7 @@ import rgb_stacking_env
 from chef.agents.random_actor import UniformRandomActor
 from chef.agents.scripted import ScriptedStackingActor
 from chef.stages import components, episodes
+from chef.utils import config as config_lib
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/collect.py:state", "Stage config (env section).")
 _POLICY = flags.DEFINE_enum("policy", "random", ["random", "scripted"], "Which policy acts.")
@@ -24,11 +26,14 @@ _NOISE = flags.DEFINE_float("scripted_noise", 0.2, "Action noise of the scripted
 _OUTPUT = flags.DEFINE_string("output", None, "JSON file for the results (refused if it exists).")
 
 
-def main(argv):
-    del argv
+def validate():
+    if _OUTPUT.value and pathlib.Path(_OUTPUT.value).exists():
+        cli.fail(f"--output {_OUTPUT.value} exists; choose a new path")
+    config_lib.from_config(rgb_stacking_env.environment.EnvConfig, _CONFIG.value.env, where="config.env")
+
+
+def main():
     output = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else None
-    if output is not None and output.exists():
-        raise app.UsageError(f"--output {output} exists; choose a new path")
     config = _CONFIG.value
     env = components.make_env(config, seed=config.seed)
     if _POLICY.value == "random":
@@ -55,4 +60,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

@@ -2,17 +2,22 @@
 
   python launch/finetune.py --config=experiments/finetune.py:state --run_name=my_run
 """
-from absl import app, logging
+from chef.launch import cli  # First: quiet library logs.
+from absl import logging
 from ml_collections import config_flags
 
 from chef.launch import flags as launch_flags
-from chef.stages import finetune
+from chef.stages import finetune, validation
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/finetune.py:state", "Stage config.")
 
 
-def main(argv):
-    del argv
+def validate():
+    validation.check_finetune(_CONFIG.value, *(launch_flags.input_stage(s) for s in ("collect", "sweep", "execute")))
+    launch_flags.check_stage_dir("finetune")
+
+
+def main():
     stage = launch_flags.stage_dir("finetune")
     summary = finetune.run(_CONFIG.value, stage, launch_flags.input_stage("collect"),
                            launch_flags.input_stage("sweep"), launch_flags.input_stage("execute"))
@@ -21,4 +26,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

@@ -17,7 +17,8 @@ evaluation alike; a reused dataset_dir must have been collected with the same pe
 import json
 
 import pandas as pd
-from absl import app, flags
+from chef.launch import cli  # First: quiet library logs.
+from absl import flags
 from ml_collections import config_flags
 
 from chef.launch import flags as launch_flags
@@ -31,8 +32,12 @@ _COLLECT_ONLY = flags.DEFINE_bool("collect_only", False, "Collect the bootstrap 
                                   "others, through --config.dataset_dir).")
 
 
-def main(argv):
-    del argv
+def validate():
+    launch_setup.check(_CONFIG.value)
+    launch_flags.check_stage_dir("mtopt_ablation")
+
+
+def main():
     config = _CONFIG.value
     stage = launch_flags.stage_dir("mtopt_ablation")
     stage.write_config(config)
@@ -72,4 +77,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

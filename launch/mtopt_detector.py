@@ -9,12 +9,12 @@ held-out ones. Writes params.msgpack, errors.json and table.md.
 """
 import json
 
+from chef.launch import cli  # First: quiet library logs.
 import flax.serialization
 import rgb_stacking_env
-from absl import app, logging
+from absl import logging
 from ml_collections import config_flags
 
-from chef.data.rlds_writer import EpisodeWriter
 from chef.launch import flags as launch_flags
 from chef.mtopt import collection, rgb_tasks
 from chef.results.markdown import to_markdown
@@ -28,24 +28,35 @@ _CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:detect
 CAMERA_KEYS = tuple(f"{name}/pixels" for name in CAMERA_NAMES)
 
 
-def main(argv):
-    del argv
+def _configs(config) -> tuple[collection.CollectionConfig, training.DetectorTrainingConfig]:
+    return (config_lib.from_config(collection.CollectionConfig, config.collection, where="collection"),
+            config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector"))
+
+
+def validate():
+    config = _CONFIG.value
+    _configs(config)
+    config_lib.from_config(rgb_stacking_env.environment.EnvConfig, config.env, where="env")
+    held_out = set(config.holdout_seeds)
+    config_lib.require(held_out < set(config.seeds),
+                       f"holdout_seeds {tuple(config.holdout_seeds)} must be a proper subset of seeds {tuple(config.seeds)}")
+    launch_flags.check_stage_dir("mtopt_detector")
+
+
+def main():
     config = _CONFIG.value
     stage = launch_flags.stage_dir("mtopt_detector")
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
-    collect_config = config_lib.from_config(collection.CollectionConfig, config.collection, where="collection")
-    train_config = config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector")
+    collect_config, train_config = _configs(config)
     directories = []
     for seed in config.seeds:
         directory = stage.path / "dataset" / f"seed_{seed}"
         env = rgb_stacking_env.make(**config.env, seed=seed,
                                     episode_length=collect_config.pick_steps + collect_config.place_steps)
-        writer = EpisodeWriter(directory, family.names)
         try:
-            collection.collect(env, writer, family, collect_config, seed)
+            collection.collect_dataset(directory, env, family, collect_config, seed)
         finally:
-            writer.close()
             env.close()
         directories.append(directory)
     examples = dataset_lib.final_frame_dataset(directories, family, CAMERA_KEYS)
@@ -66,4 +77,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

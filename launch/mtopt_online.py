@@ -22,7 +22,8 @@ import shutil
 
 import dm_env
 import pandas as pd
-from absl import app, logging
+from chef.launch import cli  # First: quiet library logs.
+from absl import logging
 from ml_collections import config_flags
 
 from chef.agents.qtopt.learning import QtOptLearner
@@ -91,8 +92,13 @@ def _write(stage: run_dir.StageDir, results: dict, online_config: online.OnlineC
     return text
 
 
-def main(argv):
-    del argv
+def validate():
+    launch_setup.check(_CONFIG.value)
+    config_lib.from_config(online.OnlineConfig, _CONFIG.value.online, where="online")
+    launch_flags.check_stage_dir("mtopt_online")
+
+
+def main():
     config = _CONFIG.value
     stage = launch_flags.stage_dir("mtopt_online")
     stage.write_config(config)
@@ -129,4 +135,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

@@ -3,17 +3,23 @@
   python launch/pipeline.py --config=experiments/pipeline.py:demo --run_name=demo
   python launch/pipeline.py --config=experiments/pipeline.py:state --config.collect.learner.num_steps=50000
 """
-from absl import app
+from chef.launch import cli  # First: quiet library logs.
 from ml_collections import config_flags
 
 from chef.launch import flags as launch_flags
-from chef.stages import pipeline
+from chef.stages import pipeline, validation
 
 _CONFIG = config_flags.DEFINE_config_file("config", "experiments/pipeline.py:demo", "Pipeline config.")
 
 
-def main(argv):
-    del argv
+def validate():
+    validation.check_pipeline(_CONFIG.value)
+    for stage in (*pipeline.STAGES, "pipeline"):
+        if not launch_flags.stage_complete(stage):  # The pipeline skips complete stages.
+            launch_flags.check_stage_dir(stage)
+
+
+def main():
     outputs = pipeline.run(_CONFIG.value, launch_flags.ROOT_DIR.value, launch_flags.RUN_NAME.value,
                            launch_flags.RESUME.value, launch_flags.launch_fn())
     print("\nCHEF pipeline finished.")
@@ -24,4 +30,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

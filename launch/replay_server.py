@@ -5,7 +5,8 @@
 Serves the tables of chef.replay.tables.ReplayConfig (fields settable as --config.<field>)
 until interrupted. Untyped tables take their signature from the first item written.
 """
-from absl import app, flags, logging
+from chef.launch import cli  # First: quiet library logs.
+from absl import flags, logging
 from ml_collections import config_dict, config_flags
 
 from chef.replay import server, tables
@@ -17,8 +18,11 @@ _CONFIG = config_flags.DEFINE_config_dict(
     lock_config=True)
 
 
-def main(argv):
-    del argv
+def validate():
+    config_lib.from_config(tables.ReplayConfig, _CONFIG.value, where="--config")
+
+
+def main():
     config = config_lib.from_config(tables.ReplayConfig, _CONFIG.value, where="--config")
     running = server.start_server(config, port=_PORT.value)
     logging.info("Replay server at %s; tables:\n%s", running.address, config_lib.dumps(config))
@@ -31,4 +35,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

@@ -92,8 +92,24 @@ class RgbStackingEnv(dm_env.Environment):
     def cameras(self) -> Optional[Cameras]:
         return self._cameras
 
-    def reset(self) -> dm_env.TimeStep:
-        triplet = object_sets.sample_triplet(self.config.object_set, self._rng)
+    def reset(self, *, seed: Optional[int] = None) -> dm_env.TimeStep:
+        """Starts an episode. Without `seed` the draws come from the environment's running RNG
+        (seeded by `config.seed`); with `seed` (an int >= 0) the episode's initial state is a
+        function of `seed` alone, whatever the construction seed and the episodes before.
+
+        A seeded reset draws the triplet (random object sets) and the initial state from two
+        independent streams of `seed`, so the initial state of a seed is the same in every object
+        set that gives the same triplet (a 'test_random' episode replays in its fixed set '1'..'5').
+        The running RNG continues from the seeded state: later unseeded resets follow from `seed`.
+        """
+        if seed is None:
+            triplet_rng = self._rng
+        else:
+            if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+            triplet_seed, state_seed = np.random.SeedSequence(int(seed)).spawn(2)
+            triplet_rng, self._rng = np.random.default_rng(triplet_seed), np.random.default_rng(state_seed)
+        triplet = object_sets.sample_triplet(self.config.object_set, triplet_rng)
         if self._sim is None or self._sim.scene.triplet != triplet:
             self._load(triplet)
         reset.reset_episode(self._sim, self._rng)

@@ -7,7 +7,6 @@ truncation maps to `truncated=True`, a force termination to `terminated=True`.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Optional
 
 import gymnasium as gym
@@ -42,10 +41,8 @@ class GymRgbStacking(gym.Env):
 
     def reset(self, *, seed: Optional[int] = None,
               options: Optional[dict[str, Any]] = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        if seed is not None:
-            self.env.close()
-            self.env = RgbStackingEnv(dataclasses.replace(self.env.config, seed=seed))
-        timestep = self.env.reset()
+        del options
+        timestep = self.env.reset(seed=seed)  # A seed re-seeds: the same seed, the same initial state.
         return timestep.observation, {"rewards": dict(self.env.last_rewards)}
 
     def step(self, action: np.ndarray) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:

@@ -46,3 +46,11 @@ def sample_triplet(name: str, rng: np.random.Generator) -> Triplet:
     pool = TRAIN_OBJECTS if key == "train_random" else HELDOUT_OBJECTS
     red, green, blue = rng.choice(len(pool), size=3, replace=False)
     return pool[red], pool[green], pool[blue]
+
+
+def triplet_label(triplet: Triplet) -> str:
+    """'1'..'5' for a test triplet, else the object ids 'red,green,blue'."""
+    for name, test_triplet in TEST_TRIPLETS.items():
+        if tuple(test_triplet) == tuple(triplet):
+            return name
+    return ",".join(triplet)

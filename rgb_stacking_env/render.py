@@ -8,7 +8,7 @@ cameras in a strip below when `--with_basket_cameras`.
 from __future__ import annotations
 
 import os
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Optional
 
 import imageio
 import numpy as np
@@ -19,6 +19,7 @@ from rgb_stacking_env.cameras import Cameras, basket_cameras
 from rgb_stacking_env.environment import RgbStackingEnv, make
 from rgb_stacking_env.scene import CAMERA_NAMES
 from rgb_stacking_env.scripted_policy import ScriptedStackingPolicy
+from rgb_stacking_env.simulation import Simulation
 
 _TRIPLET = flags.DEFINE_string("triplet", "1", "Object set: 1..5, test_random, train_random, heldout_random.")
 _POLICY = flags.DEFINE_enum("policy", "scripted", ["scripted", "random"], "Policy to run.")
@@ -29,29 +30,46 @@ _SIZE = flags.DEFINE_integer("size", 480, "Height of the main view in pixels (a 
 _WITH_BASKET = flags.DEFINE_bool("with_basket_cameras", True, "Append the three basket cameras below.")
 
 
+class EpisodeCamera:
+    """Video frames of a simulation: the front video camera, with the three basket cameras in a
+    strip below when `with_basket_cameras`. `height` is the main view's (a multiple of 16)."""
+
+    def __init__(self, sim: Simulation, height: int, with_basket_cameras: bool = True):
+        self._sim = sim
+        tile = height * 4 // 9 // 16 * 16  # three square basket views span the frame; video codecs want 16 px blocks
+        self._main = Cameras(sim.model, {"main": sim.scene.main_camera}, height, 3 * tile)
+        self._basket = basket_cameras(sim.scene, tile) if with_basket_cameras else None
+
+    def render(self) -> np.ndarray:
+        """The current state's frame [H, W, 3] uint8."""
+        frame = self._main.render(self._sim.data)["main"]
+        if self._basket is not None:
+            images = self._basket.render(self._sim.data)
+            frame = np.concatenate([frame, np.concatenate([images[f"{n}/pixels"] for n in CAMERA_NAMES], 1)])
+        return frame
+
+    def close(self) -> None:
+        self._main.close()
+        if self._basket is not None:
+            self._basket.close()
+
+
 def record_episode(env: RgbStackingEnv, policy: Callable[[Mapping[str, np.ndarray]], np.ndarray],
-                   height: int, with_basket_cameras: bool) -> tuple[list[np.ndarray], dict[str, float]]:
-    """Runs one episode of `policy` (observation -> action) in `env`; returns frames and final rewards."""
-    timestep = env.reset()
-    sim = env.simulation
-    tile = height * 4 // 9 // 16 * 16  # three square basket views span the frame; video codecs want 16 px blocks
-    main = Cameras(sim.model, {"main": sim.scene.main_camera}, height, 3 * tile)
-    basket = basket_cameras(sim.scene, tile) if with_basket_cameras else None
+                   height: int, with_basket_cameras: bool,
+                   seed: Optional[int] = None) -> tuple[list[np.ndarray], dict[str, float]]:
+    """Runs one episode of `policy` (observation -> action) in `env` (reset with `seed` when given);
+    returns frames (one per action, before it) and final rewards."""
+    timestep = env.reset() if seed is None else env.reset(seed=seed)
+    camera = EpisodeCamera(env.simulation, height, with_basket_cameras)
     frames = []
     try:
         for _ in tqdm.trange(env.config.episode_length, desc="episode"):
-            frame = main.render(sim.data)["main"]
-            if basket is not None:
-                images = basket.render(sim.data)
-                frame = np.concatenate([frame, np.concatenate([images[f"{n}/pixels"] for n in CAMERA_NAMES], 1)])
-            frames.append(frame)
+            frames.append(camera.render())
             timestep = env.step(policy(timestep.observation))
             if timestep.last():
                 break
     finally:
-        main.close()
-        if basket is not None:
-            basket.close()
+        camera.close()
     return frames, {name: float(value) for name, value in env.last_rewards.items()}
 
 

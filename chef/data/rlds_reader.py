@@ -1,5 +1,8 @@
 """RLDS episodes -> multi-task n-step `Transition`s as a tf.data pipeline.
 
+Episodes are read with plain tf.data from the shards and counts of the dataset's index
+(layout.py): only committed episodes, whether or not the writer is still appending or has closed.
+
 The n-step rewards and discounts come from `chef.replay.nstep.nstep_targets`, the episode form
 of the Reverb adder's arithmetic, so offline and online learners see identical targets (a test
 feeds the same episodes to both).
@@ -49,19 +52,40 @@ class _StepsAsTensors(tfds.decode.Decoder):
         return _decode_batch(self.feature.feature, serialized_steps)
 
 
+_SHUFFLED_SHARDS_READ_AT_ONCE = 16
+
+
 def episode_dataset(directory: str | os.PathLike, shuffle_files: bool = False, seed: Optional[int] = None,
                     steps_as_tensors: bool = False) -> tf.data.Dataset:
-    """The dataset's complete episodes, read with plain TFDS after checking every shard exists.
+    """The dataset's committed episodes (in order unless `shuffle_files`), after checking every shard.
 
-    Steps are an RLDS nested tf.data.Dataset, or with `steps_as_tensors` a dict of [L, ...]
-    tensors (faster when whole episodes are processed).
+    Reads each shard's committed records with plain tf.data and decodes them with the dataset's
+    TFDS features (no dataset_info.json needed). `shuffle_files` shuffles the shard order and
+    reads up to 16 shards at once, one episode from each in turn. Steps are an RLDS nested
+    tf.data.Dataset, or with `steps_as_tensors` a dict of [L, ...] tensors (faster when whole
+    episodes are processed).
     """
-    layout.load_layout(directory)
-    builder = tfds.builder_from_directory(str(directory))
-    read_config = tfds.ReadConfig(shuffle_seed=seed, interleave_cycle_length=4)
+    dataset_layout = layout.load_layout(directory)
+    features = tfds.features.FeatureConnector.from_config(str(directory))
+    shards = tf.data.Dataset.from_tensor_slices(
+        ([str(p) for p in dataset_layout.shard_paths], np.asarray(dataset_layout.shard_lengths, np.int64)))
+
+    def committed(path, count):
+        return tf.data.TFRecordDataset(path).take(count)  # Never a record being written after them.
+
+    deterministic = seed is not None or not shuffle_files
+    if shuffle_files:
+        shards = shards.shuffle(len(dataset_layout.shard_lengths), seed=seed, reshuffle_each_iteration=True)
+        records = shards.interleave(committed, cycle_length=min(_SHUFFLED_SHARDS_READ_AT_ONCE,
+                                                                len(dataset_layout.shard_lengths)),
+                                    block_length=1, num_parallel_calls=tf.data.AUTOTUNE,
+                                    deterministic=deterministic)
+    else:
+        records = shards.flat_map(committed)
     decoders = {"steps": _StepsAsTensors()} if steps_as_tensors else None
-    return builder.as_dataset(split=layout.SPLIT, shuffle_files=shuffle_files, read_config=read_config,
-                              decoders=decoders)
+    episodes = records.map(lambda record: features.deserialize_example(record, decoders=decoders),
+                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    return episodes.apply(tf.data.experimental.assert_cardinality(dataset_layout.num_episodes))
 
 
 def _select_observations(observations: dict, keys: Optional[Sequence[str]]) -> dict:

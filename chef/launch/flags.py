@@ -20,6 +20,17 @@ def launch_fn():
     return local.launch
 
 
+def check_stage_dir(stage: str) -> None:
+    """Raises RunDirError if this script may not write <root_dir>/<run_name>/<stage>/ (creates nothing)."""
+    from chef.utils import run_dir
+    run_dir.check_stage(ROOT_DIR.value, RUN_NAME.value, stage, resume=RESUME.value)
+
+
+def stage_complete(stage: str) -> bool:
+    from chef.utils import run_dir
+    return run_dir.is_complete(ROOT_DIR.value, RUN_NAME.value, stage)
+
+
 def stage_dir(stage: str):
     """The StageDir this script writes: <root_dir>/<run_name>/<stage>/ (refuses to overwrite)."""
     from chef.utils import run_dir

@@ -6,15 +6,20 @@ import time
 import traceback
 from typing import Any, Callable, Mapping
 
-from absl import logging
+from absl import flags, logging
+
+# The launching script's --verbosity, inherited by node processes (absent: warnings only).
+VERBOSITY_ENV = "CHEF_VERBOSITY"
 
 
 def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
     """Entry point of a node process; exits non-zero (with the traceback logged) on error."""
     # Ctrl-C goes to the whole process group: the launcher alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    flags.FLAGS.mark_as_parsed()  # Nodes parse no flags; silences absl's "before flag parsing" note.
     logging.use_absl_handler()
-    logging.set_verbosity(logging.INFO)
+    verbosity = os.environ.get(VERBOSITY_ENV)
+    logging.set_verbosity(int(verbosity) if verbosity is not None else logging.WARNING)
     # Orbax logs every checkpoint step at INFO; keep node logs readable.
     logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
     logging.info("node %s starting (pid %d)", name, os.getpid())

@@ -12,6 +12,10 @@ control steps (`chef.wrappers.ActionRepeat`): pick_steps and
 place_steps stay in control steps, so a segment has ceil(steps / P) steps.
 A learned policy (a `ChainPolicy`, e.g. `chef.mtopt.online.LearnedChain`) can act
 through chains in place of the scripted one; metadata `stage` names which acted.
+Chain c of a collection with seed s is reset with `chain_seed(s, c)` = s * CHAINS_PER_SEED + c,
+which both its segments record (`collection_seed` recovers s: the group of held-out splits). The
+pick segment replays from it, the place segment after the pick segment (`chef.data.replay`; the
+dataset's `environment` metadata has `chained_segments`).
 """
 import dataclasses
 import os
@@ -21,6 +25,7 @@ import dm_env
 import numpy as np
 import tqdm
 
+from chef import env_metadata, wrappers
 from chef.data.rlds_writer import EpisodeMetadata, EpisodeWriter
 from chef.mtopt import decisions, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
@@ -28,6 +33,7 @@ from chef.mtopt.tasks import TaskFamily
 from chef.utils.config import require
 
 STAGE = "mtopt_bootstrap"
+CHAINS_PER_SEED = 1_000_000  # Chain seeds of collection seed s: s * CHAINS_PER_SEED + chain.
 Policy = Callable[[dict], np.ndarray]
 
 
@@ -42,7 +48,8 @@ class CollectionConfig:
     random_action_probability: float = 0.0  # Per decision: a uniform random action instead (exploration).
 
     def __post_init__(self):
-        require(self.num_chains >= 1, f"num_chains must be >= 1, got {self.num_chains}")
+        require(1 <= self.num_chains <= CHAINS_PER_SEED,
+                f"num_chains must be in [1, {CHAINS_PER_SEED}], got {self.num_chains}")
         require(self.pick_steps >= 1 and self.place_steps >= 1,
                 f"pick_steps and place_steps must be >= 1, got {self.pick_steps}, {self.place_steps}")
         require(self.aim_noise >= 0 and self.action_noise >= 0,
@@ -142,6 +149,19 @@ class ScriptedChain:
         return self._policy
 
 
+def chain_seed(seed: int, chain: int) -> int:
+    """The seed chain `chain` of a collection with `seed` resets the environment with (and records);
+    `collection_seed` recovers `seed` from it (the group of held-out splits)."""
+    if seed < 0 or not 0 <= chain < CHAINS_PER_SEED:
+        raise ValueError(f"need seed >= 0 and 0 <= chain < {CHAINS_PER_SEED}, got seed {seed}, chain {chain}")
+    return int(seed) * CHAINS_PER_SEED + int(chain)
+
+
+def collection_seed(episode_seed: int) -> int:
+    """The collection seed of an episode from its recorded (chain) seed."""
+    return int(episode_seed) // CHAINS_PER_SEED
+
+
 def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, config: CollectionConfig,
             seed: int, learned: ChainPolicy | None = None, scripted_fraction: float = 0.0) -> list[dict]:
     """Collects `config.num_chains` pick-then-place chains; returns one summary per segment.
@@ -162,8 +182,9 @@ def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, 
     summaries = []
     for chain in tqdm.trange(config.num_chains, desc="mtopt collection", leave=False):
         policy = scripted if learned is None or rng.random() < scripted_fraction else learned
-        metadata = EpisodeMetadata(stage=policy.stage, success=(), seed=seed)
-        timestep = env.reset()
+        reset_seed = chain_seed(seed, chain)
+        metadata = EpisodeMetadata(stage=policy.stage, success=(), seed=reset_seed)
+        timestep = wrappers.reset(env, reset_seed)
         policy.start(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
         timestep, labels = run_segment(env, timestep, policy.pick(pick_task), pick_steps, family, writer,
@@ -183,7 +204,9 @@ def collect_dataset(directory: str | os.PathLike, env: dm_env.Environment, famil
                     config: CollectionConfig, seed: int, learned: ChainPolicy | None = None,
                     scripted_fraction: float = 0.0) -> list[dict]:
     """`collect` into a new (or appended-to) RLDS directory; returns the segment summaries."""
-    writer = EpisodeWriter(directory, family.names)
+    environment = env_metadata.describe(decisions.with_decision_period(env, config.decision_period),
+                                        chained_segments=True)
+    writer = EpisodeWriter(directory, family.names, environment=environment)
     try:
         return collect(env, writer, family, config, seed, learned, scripted_fraction)
     finally:

@@ -26,7 +26,7 @@ import tensorflow_datasets as tfds
 from chef import types
 from chef.agents.qtopt.learning import TASK_ID
 from chef.data import rlds_reader
-from chef.mtopt import rgb_tasks, terminate
+from chef.mtopt import collection, rgb_tasks, terminate
 from chef.mtopt.impersonation import EpisodeRecord, episode_records
 from chef.mtopt.rebalancing import PairSampler
 from chef.mtopt.tasks import TaskFamily
@@ -107,7 +107,7 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
             collected_for.append(task_sequence[0])
             step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family))
             labels.append(step_labels[-1][-1])
-            seeds.append(int(episode["seed"]))
+            seeds.append(collection.collection_seed(episode["seed"]))
     if not starts:
         raise ValueError(f"{directories} holds no episode with at least one transition")
     unknown = sorted(set(collected_for) - set(family.names))

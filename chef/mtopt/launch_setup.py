@@ -13,7 +13,7 @@ import rgb_stacking_env
 from absl import logging
 
 from chef.agents.qtopt.config import QtOptConfig
-from chef.data import rlds_reader
+from chef.data import layout, rlds_reader
 from chef.mtopt import ablation, collection, decisions, episodes, rgb_tasks
 from chef.mtopt.tasks import TaskFamily
 from chef.utils import config as config_lib
@@ -48,6 +48,15 @@ def from_config(config: ml_collections.ConfigDict) -> LaunchSetup:
         cem = dataclasses.replace(qtopt.cem, binary_dims=(*qtopt.cem.binary_dims, len(ACTION_NAMES)))
         qtopt = dataclasses.replace(qtopt, cem=cem)
     return LaunchSetup(family, collect_config, qtopt, grid)
+
+
+def check(config: ml_collections.ConfigDict) -> LaunchSetup:
+    """`from_config` plus the environment and the reused datasets (`config.dataset_dir`), creating nothing."""
+    setup = from_config(config)
+    config_lib.from_config(rgb_stacking_env.environment.EnvConfig, config.env, where="env")
+    for directory in (d.strip() for d in config.dataset_dir.split(",") if d.strip()):
+        layout.load_layout(directory)
+    return setup
 
 
 def make_env(config: ml_collections.ConfigDict, setup: LaunchSetup) -> dm_env.Environment:

@@ -27,7 +27,7 @@ class NStepTransitionAdder:
     """Adds n-step multi-task transitions of an actor's episodes to Reverb tables."""
 
     def __init__(self, client: reverb.Client, table: str | Sequence[str], n_step: int, discount: float,
-                 priority: float = 1.0, chunk_length: Optional[int] = None):
+                 priority: float = 1.0, chunk_length: Optional[int] = None, max_in_flight_items: int = 5):
         if n_step < 1:
             raise ValueError(f"n_step must be >= 1, got {n_step}")
         if not 0.0 <= discount <= 1.0:
@@ -38,6 +38,11 @@ class NStepTransitionAdder:
         self._n_step = n_step
         self._gamma = discount
         self._priority = priority
+        # Items sent but not yet confirmed before `add` blocks (Acme's default): the rate limiter
+        # slows the actor instead of letting unsent items pile up in memory.
+        if max_in_flight_items < 1:
+            raise ValueError(f"max_in_flight_items must be >= 1, got {max_in_flight_items}")
+        self._max_in_flight_items = max_in_flight_items
         # References for the window, its bootstrap step and the n end-of-episode cells.
         self._num_keep_alive_refs = 2 * n_step + 2
         self._writer = client.trajectory_writer(num_keep_alive_refs=self._num_keep_alive_refs)
@@ -123,6 +128,7 @@ class NStepTransitionAdder:
             extras={k: v[start] for k, v in history["extras"].items()})
         for table in self._tables:
             self._writer.create_item(table, self._priority, trajectory)
+        self._writer.flush(self._max_in_flight_items)
 
     def close(self) -> None:
         self._writer.close()

@@ -13,6 +13,7 @@ from typing import Callable
 
 import ml_collections
 
+from chef.data import layout, rlds_writer
 from chef.launch import program as program_lib
 from chef.results import writers
 from chef.stages import checkpoints, components, evaluation, input_statistics, online
@@ -51,6 +52,8 @@ def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir,
     input_statistics.standardise(config, stage.stored_config())
     stage.write_config(config)
     restarts = launch(build_program(config, stage))
+    for directory in layout.dataset_directories(stage.path / "datasets"):
+        rlds_writer.finalize(directory)  # The launcher stopped the actors: dataset_info.json for plain tfds.
     _, checkpoint = checkpoints.latest(stage.path / "checkpoints")
     params = evaluation.load_policy_params(config, stage.path / "policy")
     counts = evaluation.evaluate(config, params, config.evaluation.episodes_per_triplet,

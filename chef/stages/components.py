@@ -11,7 +11,7 @@ import numpy as np
 
 import rgb_stacking_env
 from rgb_stacking_env import object_sets
-from chef import scheduler as scheduler_lib, wrappers
+from chef import env_metadata, scheduler as scheduler_lib, wrappers
 from chef.agents.mpo import config as mpo_config_lib
 from chef.networks import multitask
 from chef.replay import tables as tables_lib
@@ -33,6 +33,16 @@ def make_env(config: ml_collections.ConfigDict, seed: int, object_set: str | Non
         object_set=object_set or env.object_set, observation_set=env.observation_set,
         camera_size=env.camera_size, seed=seed, force_termination_threshold=env.force_termination_threshold,
         episode_length=env.episode_length))
+
+
+def environment_metadata(config: ml_collections.ConfigDict, **overrides: Any) -> dict[str, Any]:
+    """EpisodeWriter's `environment` for episodes of `make_env(config, ...)` (see chef.env_metadata);
+    `overrides` replace entries (the evaluation's `object_set=None`: the episode's triplet)."""
+    env = make_env(config, seed=0)
+    try:
+        return env_metadata.describe(env, **overrides)
+    finally:
+        env.close()
 
 
 def observation_spec(config: ml_collections.ConfigDict) -> dict[str, Any]:
@@ -154,12 +164,7 @@ def validate(config: ml_collections.ConfigDict, online: bool = False) -> None:
             f"task(s) {missing} of config.scheduler / config.evaluator have no policy head; heads (config.mpo.tasks): {head_names(config)}")
 
 
-def triplet_label(triplet: tuple[str, str, str]) -> str:
-    """'1'..'5' for a test triplet, else the object ids 'red,green,blue'."""
-    for name, test_triplet in object_sets.TEST_TRIPLETS.items():
-        if tuple(test_triplet) == tuple(triplet):
-            return name
-    return ",".join(triplet)
+triplet_label = object_sets.triplet_label  # '1'..'5' for a test triplet, else the object ids 'red,green,blue'.
 
 
 def episode_success(final_reward: np.ndarray) -> tuple[bool, ...]:

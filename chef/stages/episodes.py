@@ -5,7 +5,7 @@ from typing import Any, Mapping, Protocol, Sequence
 import dm_env
 import numpy as np
 
-from chef import core
+from chef import core, wrappers
 from chef.stages import components
 
 
@@ -46,11 +46,13 @@ class EpisodeResult:
 
 
 def run_episode(env: dm_env.Environment, actor: core.Actor, head_schedule: Sequence[int], segment_length: int,
-                observers: Sequence[Observer] = ()) -> EpisodeResult:
+                observers: Sequence[Observer] = (), seed: int | None = None) -> EpisodeResult:
     """Acts for one episode; segment h (steps [h * segment_length, ...)) uses head head_schedule[h].
 
-    `actor` has `set_task(head)` besides the core.Actor methods (MPOActor, ScriptedStackingActor)."""
-    timestep = env.reset()
+    The environment is reset with `seed` when given (the seed a writer records: the episode's initial
+    state replays from it). `actor` has `set_task(head)` besides the core.Actor methods (MPOActor,
+    ScriptedStackingActor)."""
+    timestep = wrappers.reset(env, seed)
     actor.observe_first(timestep)
     for observer in observers:
         observer.add_first(timestep)

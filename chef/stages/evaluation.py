@@ -30,15 +30,24 @@ def _main_head_actor(config, params: types.Params, seed: int) -> MPOActor:
     return MPOActor(policy, StaticVariableSource({"policy": params}), task=main_head, evaluation=True, seed=seed)
 
 
+def episode_seed(seed: int, triplet: str, episode: int) -> int:
+    """The seed evaluation episode `episode` of `triplet` is reset with (and records)."""
+    return int(np.random.SeedSequence([seed, int(triplet), episode]).generate_state(1)[0])
+
+
 def evaluate(config, params: types.Params, episodes_per_triplet: int, *, triplets: Sequence[str] = TEST_TRIPLETS,
              dataset_dir: str | None = None, stage: str = "execute", checkpoint: str = "", seed: int = 0,
              progress_label: str = "evaluate") -> dict[str, SuccessCount]:
     """Main-task success of the policy's mean action, `episodes_per_triplet` episodes per triplet.
 
-    Every episode is written to `dataset_dir` (RLDS) when given; a rerun appends.
+    Every episode is written to `dataset_dir` (RLDS) when given; a rerun appends. Episode e of
+    triplet t is reset with (and records) `episode_seed(seed, t, e)`; the dataset's `environment`
+    metadata has object_set null: each episode's is its `triplet`.
     """
     actor = _main_head_actor(config, params, seed)
-    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES) if dataset_dir else None
+    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES,
+                                       environment=components.environment_metadata(config, object_set=None)
+                                       ) if dataset_dir else None
     main = rgb_stacking_env.TASK_NAMES.index(config.scheduler.main_task)
     counts = {}
     bar = tqdm(total=len(triplets) * episodes_per_triplet, desc=progress_label, mininterval=5.0)
@@ -47,13 +56,14 @@ def evaluate(config, params: types.Params, episodes_per_triplet: int, *, triplet
                                   object_set=triplet)
         successes = 0
         for episode in range(episodes_per_triplet):
+            reset_seed = episode_seed(seed, triplet, episode)
             result = episodes.run_episode(env, actor, [actor.task], config.env.episode_length,
-                                          [writer] if writer else [])
+                                          [writer] if writer else [], seed=reset_seed)
             successes += result.success[main]
             if writer:
                 writer.end_episode(rlds_writer.EpisodeMetadata(
                     stage=stage, success=result.success, checkpoint=checkpoint,
-                    task_sequence=(config.scheduler.main_task,), triplet=triplet, seed=seed * 1000 + episode))
+                    task_sequence=(config.scheduler.main_task,), triplet=triplet, seed=reset_seed))
             bar.update()
         env.close()
         counts[triplet] = SuccessCount(successes, episodes_per_triplet)

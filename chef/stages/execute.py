@@ -70,13 +70,6 @@ def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir, sweep_dir: s
     return ranking
 
 
-def execute_datasets(execute_dir: str | pathlib.Path) -> list[str]:
-    directories = sorted(str(p.parent) for p in pathlib.Path(execute_dir).glob("datasets/*/dataset_info.json"))
-    if not directories:
-        raise FileNotFoundError(f"no EXECUTE datasets under {execute_dir}/datasets; run launch/execute.py first")
-    return directories
-
-
 def best_candidate(execute_dir: str | pathlib.Path) -> str:
     results = json.loads((pathlib.Path(execute_dir) / writers.RESULTS_JSON).read_text())
     return results["ranking"][0]

@@ -9,7 +9,7 @@ import pathlib
 import ml_collections
 
 from chef.results import writers
-from chef.stages import checkpoints, evaluation, execute, offline, sweep
+from chef.stages import checkpoints, evaluation, execute, offline, validation
 from chef.utils import run_dir
 
 
@@ -22,7 +22,8 @@ def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir, collect_dir:
     candidate.learner.checkpoint_period = max(config.finetune.num_steps // 4, 1)
     stage.write_config(dict(finetune=config.to_dict(), candidate=best, candidate_config=candidate.to_dict()))
     _, start = checkpoints.latest(candidate_dir / "checkpoints")
-    sources = [sweep.collect_datasets(collect_dir), execute.execute_datasets(execute_dir)]
+    sources = [validation.stage_datasets(collect_dir, "launch/collect.py"),
+               validation.stage_datasets(execute_dir, "launch/execute.py")]
     metrics = offline.train(candidate, sources, list(config.finetune.proportions), str(stage.path),
                             init_checkpoint=str(start))
     params = evaluation.load_policy_params(candidate, stage.path / "policy")

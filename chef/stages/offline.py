@@ -19,7 +19,7 @@ from chef import types
 from chef.agents.bc import config as bc_config_lib
 from chef.agents.bc import learning as bc_learning
 from chef.agents.mpo import learning as mpo_learning
-from chef.data import filters, mixing, rlds_reader
+from chef.data import filters, layout, mixing, rlds_reader
 from chef.stages import checkpoints, components
 from chef.utils import config as config_lib
 from chef.utils import metrics as metrics_lib
@@ -39,12 +39,10 @@ def _check_agent(config: ml_collections.ConfigDict) -> str:
 
 
 def count_successes(directories: Sequence[str], task: str) -> int:
+    """Episodes in `directories` where `task` succeeded (from the datasets' indexes: no episode is read)."""
     index = rgb_stacking_env.TASK_NAMES.index(task)
-    total = 0
-    for directory in directories:
-        successes = rlds_reader.episode_dataset(directory).map(lambda episode: episode["success"][index])
-        total += int(sum(successes.as_numpy_iterator()))
-    return total
+    return sum(bool(entry["success"][index]) for directory in directories
+               for entry in layout.episode_index(directory))
 
 
 def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float],

@@ -88,6 +88,7 @@ def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metric
 
 
 def _episode_seed(config, actor_id: int, episode_index: int) -> int:
+    """The seed episode `episode_index` of actor `actor_id` resets the environment with (and records)."""
     return int(np.random.SeedSequence([config.seed, actor_id, episode_index]).generate_state(1)[0])
 
 
@@ -101,6 +102,8 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     extras['demonstration'] = 1).
     With `evaluation`, acts with the policy mean of one head per episode, cycling over
     `config.evaluator.tasks`, feeds no replay and pauses `pause_s` after each episode.
+    Episode i is reset with `_episode_seed(config, actor_id, i)`, the seed its metadata records; the
+    dataset's `environment` metadata rebuilds the environment (`python -m chef.data.replay`).
     A restarted actor appends to its dataset and continues its seed sequence.
     """
     config = components.as_config_dict(config)
@@ -108,7 +111,8 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     actors_config = components.actors_config(config)
     scheduler_config = components.scheduler_config(config)
     evaluated = components.evaluated_tasks(config)
-    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES)
+    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES,
+                                       environment=components.environment_metadata(config))
     first_episode = writer.num_episodes
     seed = _episode_seed(config, actor_id, first_episode)
     scheduler = scheduler_lib.Scheduler(scheduler_config, seed=seed)
@@ -129,25 +133,27 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
     main_index = rgb_stacking_env.TASK_NAMES.index(scheduler_config.main_task)
     episode = first_episode
     while max_episodes is None or episode < first_episode + max_episodes:
+        episode_seed = _episode_seed(config, actor_id, episode)
         is_scripted = not evaluation and rng.uniform() < actors_config.scripted_fraction
         if not evaluation:
             replay_observer.extras = {types.DEMONSTRATION: np.float32(is_scripted)}
         if evaluation:
             names = (evaluated[episode % len(evaluated)],)
-            result = episodes.run_episode(env, actor, [heads.index(names[0])], config.env.episode_length, observers)
+            result = episodes.run_episode(env, actor, [heads.index(names[0])], config.env.episode_length, observers,
+                                          seed=episode_seed)
         elif is_scripted:
             names = ("scripted",)
-            result = episodes.run_episode(env, scripted, [0], config.env.episode_length, observers)
+            result = episodes.run_episode(env, scripted, [0], config.env.episode_length, observers, seed=episode_seed)
         else:
             schedule = scheduler.sample_schedule()
             names = scheduler.task_names(schedule)
             result = episodes.run_episode(env, actor, [heads.index(t) for t in names],
-                                          scheduler_config.segment_length, observers)
+                                          scheduler_config.segment_length, observers, seed=episode_seed)
             scheduler.update(schedule, result.rewards[:, main_index])
         writer.end_episode(rlds_writer.EpisodeMetadata(
             stage=stage, success=result.success, policy_version=variable_client.version, task_sequence=names,
             triplet=components.triplet_label(env.simulation.scene.triplet),
-            seed=_episode_seed(config, actor_id, episode)))
+            seed=episode_seed))
         row = {"episode": episode, "policy_version": variable_client.version, "length": result.length,
                "scripted": float(is_scripted)}
         if evaluation:

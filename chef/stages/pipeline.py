@@ -22,7 +22,7 @@ STAGES = ("collect", "sweep", "execute", "finetune")
 
 def _stage(root: str, run_name: str, name: str, resume: bool) -> run_dir.StageDir | None:
     """The stage's directory, or None when that stage is already complete."""
-    if (pathlib.Path(root) / run_name / name / run_dir.DONE_MARKER).exists():
+    if run_dir.is_complete(root, run_name, name):
         logging.info("stage %s of run %s is complete; skipping it", name, run_name)
         return None
     return run_dir.StageDir(root, run_name, name, resume=resume)

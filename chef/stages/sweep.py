@@ -15,17 +15,9 @@ import ml_collections
 from chef import sweeps
 from chef.launch import program as program_lib
 from chef.results import writers
-from chef.stages import offline
+from chef.stages import offline, validation
 from chef.utils import config as config_lib
 from chef.utils import run_dir
-
-
-def collect_datasets(collect_dir: str | pathlib.Path) -> list[str]:
-    """Every RLDS dataset COLLECT wrote (one per actor, plus the evaluator's)."""
-    directories = sorted(str(p.parent) for p in pathlib.Path(collect_dir).glob("datasets/*/dataset_info.json"))
-    if not directories:
-        raise FileNotFoundError(f"no COLLECT datasets under {collect_dir}/datasets; run launch/collect.py first")
-    return directories
 
 
 def train_candidates(base: dict, candidates: Sequence[tuple[str, dict]], datasets: Sequence[str],
@@ -49,7 +41,7 @@ def train_candidates(base: dict, candidates: Sequence[tuple[str, dict]], dataset
 def run(config: ml_collections.ConfigDict, sweep_file: str, stage: run_dir.StageDir, collect_dir: str,
         launch: Callable[[program_lib.Program], dict]) -> dict:
     candidates = sweeps.load_sweep(sweep_file, config)  # Validates every override first.
-    datasets = collect_datasets(collect_dir)
+    datasets = validation.stage_datasets(collect_dir, "launch/collect.py")  # Every actor's and the evaluator's.
     stage.write_config(dict(config=config.to_dict(), sweep_file=str(sweep_file)))
     candidates_dir = str(stage.subdir("candidates"))
     program = program_lib.Program()

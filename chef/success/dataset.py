@@ -3,7 +3,8 @@
 One example per episode: the last step's image of every camera, the success
 label of every family task from the simulator predicates (standing in for
 MT-Opt's human labels), the task the episode was collected for (metadata
-`task_sequence[0]`) and its collection seed as the group for held-out splits.
+`task_sequence[0]`) and its collection seed (from the recorded chain seed) as the group for
+held-out splits.
 """
 import os
 from typing import Sequence
@@ -12,6 +13,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from chef.data import rlds_reader
+from chef.mtopt.collection import collection_seed
 from chef.mtopt.episodes import predicate_labels
 from chef.mtopt.tasks import TaskFamily
 from chef.success.model import stack_cameras
@@ -32,7 +34,7 @@ def final_frame_dataset(directories: Sequence[str | os.PathLike], family: TaskFa
             labels.append(predicate_labels({REWARD_STATE_KEY: observation[REWARD_STATE_KEY][0]},
                                            {REWARD_STATE_KEY: observation[REWARD_STATE_KEY][-1]}, family))
             primary.append(family.task_id(task))
-            groups.append(int(episode["seed"]))
+            groups.append(collection_seed(episode["seed"]))
     if not images:
         raise ValueError(f"no episodes in {list(directories)}")
     return DetectorDataset(np.stack(images), np.stack(labels), np.asarray(primary), np.asarray(groups))

@@ -1,4 +1,8 @@
-"""Metrics: one JSON object per line (metrics.jsonl), optionally TensorBoard."""
+"""Metrics: one JSON object per line (`<name>.jsonl`) and TensorBoard event files beside it.
+
+`tensorboard --logdir runs/<run_name>` shows every stage's learner, actor and evaluator curves
+(event files under `<stage>/metrics/tensorboard/<name>/`).
+"""
 import json
 import math
 import os
@@ -17,9 +21,11 @@ def _scalar(value: Any) -> float | int | str:
 
 
 class MetricsWriter:
-    """Appends `{"step": .., "time": .., **metrics}` lines to `<dir>/<name>.jsonl`."""
+    """Appends `{"step": .., "time": .., **metrics}` lines to `<dir>/<name>.jsonl` and, with
+    `tensorboard`, the numeric ones as scalars to `<dir>/tensorboard/<name>/` (flushed per write,
+    so a killed process loses nothing)."""
 
-    def __init__(self, directory: str | os.PathLike, name: str = "metrics", tensorboard: bool = False):
+    def __init__(self, directory: str | os.PathLike, name: str = "metrics", tensorboard: bool = True):
         self.path = pathlib.Path(directory) / f"{name}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "a", buffering=1)
@@ -38,11 +44,12 @@ class MetricsWriter:
                 for key, value in row.items():
                     if isinstance(value, (int, float)) and key not in ("step", "time") and math.isfinite(value):
                         tf.summary.scalar(key, value)
+            self._tb.flush()
 
     def close(self) -> None:
         self._file.close()
         if self._tb is not None:
-            self._tb.flush()
+            self._tb.close()
 
 
 def read_metrics(path: str | os.PathLike) -> list[dict]:

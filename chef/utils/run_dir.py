@@ -21,22 +21,38 @@ class RunDirError(RuntimeError):
     """Refusal to reuse a stage directory (completed, or exists without --resume)."""
 
 
+def stage_path(root: str | os.PathLike, run_name: str, stage: str) -> pathlib.Path:
+    return pathlib.Path(root) / run_name / stage
+
+
+def is_complete(root: str | os.PathLike, run_name: str, stage: str) -> bool:
+    return (stage_path(root, run_name, stage) / DONE_MARKER).exists()
+
+
+def check_stage(root: str | os.PathLike, run_name: str, stage: str, *, resume: bool = False) -> bool:
+    """Whether the stage directory may be written (creating nothing): True when it continues an
+    unfinished run, False when new; raises RunDirError for a complete stage, or an unfinished
+    one without `resume`."""
+    path = stage_path(root, run_name, stage)
+    if is_complete(root, run_name, stage):
+        raise RunDirError(
+            f"stage '{stage}' of run '{run_name}' is already complete at {path}; "
+            "completed outputs are never overwritten (choose another run name).")
+    if path.exists() and any(path.iterdir()):
+        if not resume:
+            raise RunDirError(
+                f"{path} exists from an unfinished run; pass --resume to continue it "
+                "or choose another run name.")
+        return True
+    return False
+
+
 class StageDir:
     """The directory of one stage of one run."""
 
     def __init__(self, root: str | os.PathLike, run_name: str, stage: str, *, resume: bool = False):
-        self.path = pathlib.Path(root) / run_name / stage
-        self.resumed = False
-        if self.is_done:
-            raise RunDirError(
-                f"stage '{stage}' of run '{run_name}' is already complete at {self.path}; "
-                "completed outputs are never overwritten (choose another run name).")
-        if self.path.exists() and any(self.path.iterdir()):
-            if not resume:
-                raise RunDirError(
-                    f"{self.path} exists from an unfinished run; pass --resume to continue it "
-                    "or choose another run name.")
-            self.resumed = True
+        self.resumed = check_stage(root, run_name, stage, resume=resume)
+        self.path = stage_path(root, run_name, stage)
         self.path.mkdir(parents=True, exist_ok=True)
 
     @property

@@ -3,7 +3,7 @@ import pytest
 from dm_env import specs
 
 import rgb_stacking_env
-from chef.wrappers import CanonicalActions
+from chef.wrappers import ActionRepeat, CanonicalActions
 from rgb_stacking_env.environment import ACTION_MAX, ACTION_MIN
 
 
@@ -46,3 +46,13 @@ def test_unbounded_action_spec_is_refused():
 
     with pytest.raises(ValueError, match="finite bounds"):
         CanonicalActions(Unbounded())
+
+
+def test_wrappers_pass_the_reset_seed_on(env):
+    plain = rgb_stacking_env.make(object_set="4", seed=1, episode_length=20)
+    expected = plain.reset(seed=9).observation
+    for wrapped in (env, ActionRepeat(env, 2)):
+        observation = wrapped.reset(seed=9).observation
+        for key in expected:
+            np.testing.assert_array_equal(observation[key], expected[key], err_msg=key)
+    plain.close()

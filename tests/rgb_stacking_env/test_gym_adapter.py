@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rgb_stacking_env.environment import EnvConfig
+from rgb_stacking_env.environment import EnvConfig, RgbStackingEnv
 from rgb_stacking_env.gym_adapter import GymRgbStacking
 
 
@@ -25,3 +25,12 @@ def test_gym_adapter_reset_seed_is_deterministic_and_reward_name_checked():
     np.testing.assert_array_equal(first["rgb30_red/abs_pose"], second["rgb30_red/abs_pose"])
     with pytest.raises(ValueError, match="valid rewards"):
         GymRgbStacking(reward_name="tidy")
+
+
+def test_gym_reset_seed_is_the_environments_reset_seed():
+    gym_env = GymRgbStacking(EnvConfig(object_set="train_random", seed=0))
+    observation, _ = gym_env.reset(seed=4)
+    expected = RgbStackingEnv(EnvConfig(object_set="train_random", seed=1)).reset(seed=4).observation
+    for key in expected:
+        np.testing.assert_array_equal(observation[key], expected[key], err_msg=key)
+    gym_env.close()

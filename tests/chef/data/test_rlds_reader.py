@@ -106,7 +106,7 @@ def test_hand_computed_nstep_rewards(tmp_path):
 
 
 def test_missing_and_corrupt_shards_are_named(tmp_path):
-    synthetic.write_episodes(tmp_path, [0, 1, 2])
+    synthetic.write_episodes(tmp_path, [0, 1, 2], max_shard_bytes=1)  # One episode per shard.
     shard = layout.shard_path(tmp_path, 1)
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0xFF

@@ -7,7 +7,7 @@ import tensorflow_datasets as tfds
 
 from chef.agents.qtopt.learning import QtOptLearner
 from chef.data import rlds_reader
-from chef.mtopt import ablation, episodes, launch_setup, online
+from chef.mtopt import ablation, collection, episodes, launch_setup, online
 from chef.utils import config as config_lib
 from experiments import mtopt as mtopt_experiments
 
@@ -54,8 +54,8 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
 
     stored = list(tfds.as_numpy(rlds_reader.episode_dataset(tmp_path, steps_as_tensors=True)))
     assert len(stored) == 4
-    for episode, summary in zip(stored, summaries):
-        assert episode["stage"].decode() == online.ONLINE_STAGE and episode["seed"] == 5
+    for episode, summary, chain in zip(stored, summaries, (0, 0, 1, 1)):
+        assert episode["stage"].decode() == online.ONLINE_STAGE and episode["seed"] == collection.chain_seed(5, chain)
         assert [t.decode() for t in episode["task_sequence"]] == [summary["task"]]
         assert episode["success"][family.task_id(summary["task"])] == summary["success"]
         steps = episode["steps"]

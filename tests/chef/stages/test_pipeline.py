@@ -25,6 +25,7 @@ def tiny_run(tmp_path_factory):
          "--run_name=t"], cwd=REPO, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "CHEF pipeline finished." in result.stdout
+    (root / "stderr.txt").write_text(result.stderr)
     return root
 
 
@@ -40,6 +41,20 @@ def test_pipeline_writes_table_one_plots_and_video(tiny_run):
     assert (run / "pipeline/videos/final.mp4").stat().st_size > 10_000
     plots = {p.name for p in (run / "pipeline/plots").rglob("*.png")}
     assert {"collect_learner.png", "collect_actors_success.png", "sweep_candidates_critic_loss.png"} <= plots
+
+
+def test_pipeline_is_quiet_and_logs_tensorboard_curves(tiny_run):
+    stderr = (tiny_run / "stderr.txt").read_text()
+    # Progress bars redraw with carriage returns; everything else is a warning or an error.
+    lines = [line for line in stderr.replace("\r", "\n").splitlines() if line.strip() and "it/s]" not in line
+             and "s/it]" not in line and "%|" not in line]
+    assert not [line for line in lines if line.startswith("I") and line[1:5].isdigit()], lines[:20]  # absl INFO
+    assert "DeprecationWarning" not in stderr and "alarmingly" not in stderr
+    assert len(lines) <= 20, lines
+    events = {str(p.parent.relative_to(tiny_run / "t")) for p in (tiny_run / "t").rglob("events.out.tfevents.*")}
+    assert {"collect/metrics/tensorboard/learner", "collect/metrics/tensorboard/actor_0",
+            "collect/metrics/tensorboard/evaluator", "finetune/metrics/tensorboard/learner"} <= events, events
+    assert any(e.startswith("sweep/candidates/") for e in events), events
 
 
 def test_sweep_records_trained_and_failed_candidates(tiny_run):

@@ -1,0 +1,68 @@
+"""Stage configs are checked whole before launch: each rule names the field, the value and what is allowed."""
+import pytest
+
+from chef.stages import validation
+from chef.utils import run_dir
+from chef.utils.config import ConfigError
+from experiments import collect, finetune, pipeline, sweep
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("evaluation.triplets", ("7",), "triplets must be a non-empty subset of the test triplets"),
+    ("evaluation.episodes_per_triplet", 0, "episodes_per_triplet must be >= 1, got 0"),
+    ("learner.checkpoint_period", -5, "checkpoint_period must be an integer >= 1, got -5"),
+    ("adder.discount", 1.5, "discount must be in [0, 1], got 1.5"),
+    ("adder.n_step", 0, "n_step must be >= 1, got 0"),
+    ("env.episode_length", 0, "episode_length must be >= 1, got 0"),
+    ("scheduler.main_task", "fly", "fly"),
+    ("input_statistics.episodes", -1, "input_statistics.episodes must be an integer >= 0, got -1"),
+    ("seed", 1.5, "config.seed must be an integer, got 1.5"),
+])
+def test_collect_config_rules(field, value, message):
+    config = collect.get_config("tiny")
+    *parents, leaf = field.split(".")
+    node = config
+    for part in parents:
+        node = node[part]
+    with node.ignore_type():
+        node[leaf] = value
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        validation.check_collect(config)
+
+
+def test_the_shipped_configs_pass():
+    for variant in ("tiny", "demo", "state", "state_lift"):
+        validation.check_collect(collect.get_config(variant))
+    validation.check_pipeline(pipeline.get_config("tiny"))
+    validation.check_finetune_config(finetune.get_config("tiny"))
+
+
+def test_sweep_rules_cover_the_agent_and_every_candidate():
+    config = sweep.get_config("tiny")
+    config.agent = "dqn"
+    with pytest.raises(ConfigError, match="config.agent must be one of"):
+        validation.check_sweep_config(config, "sweeps/chef_demo.py")
+    config = sweep.get_config("tiny")
+    config.sweep.parallel = 0
+    with pytest.raises(ConfigError, match="config.sweep.parallel must be an integer >= 1, got 0"):
+        validation.check_sweep_config(config, "sweeps/chef_demo.py")
+
+
+def test_pipeline_sweep_must_read_what_collect_records():
+    config = pipeline.get_config("tiny")
+    config.sweep.env.observation_set = "vision"
+    with pytest.raises(ConfigError, match="does not record"):
+        validation.check_pipeline(config)
+
+
+def test_stage_directory_rules_create_nothing(tmp_path):
+    assert run_dir.check_stage(tmp_path, "r", "collect") is False
+    assert not (tmp_path / "r").exists()
+    (tmp_path / "r" / "collect").mkdir(parents=True)
+    (tmp_path / "r" / "collect" / "config.json").write_text("{}")
+    with pytest.raises(run_dir.RunDirError, match="pass --resume"):
+        run_dir.check_stage(tmp_path, "r", "collect")
+    assert run_dir.check_stage(tmp_path, "r", "collect", resume=True) is True
+    (tmp_path / "r" / "collect" / run_dir.DONE_MARKER).write_text("{}")
+    with pytest.raises(run_dir.RunDirError, match="already complete"):
+        run_dir.check_stage(tmp_path, "r", "collect", resume=True)
