@@ -12,6 +12,7 @@ import ml_collections
 import numpy as np
 import reverb
 from absl import logging
+from tqdm import tqdm
 
 import rgb_stacking_env
 from chef import scheduler as scheduler_lib, types
@@ -69,8 +70,10 @@ def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metric
     writer = metrics_lib.MetricsWriter(metrics_dir, "learner")
     period = config.learner
     steps = int(state.steps)
+    progress = tqdm(total=period.num_steps, initial=steps, desc="COLLECT learner updates", mininterval=10.0)
     while steps < period.num_steps:
         metrics = learner.step()
+        progress.update(int(metrics["steps"]) - steps)
         steps = metrics["steps"]
         if not all(np.isfinite(v) for v in metrics.values()):
             raise FloatingPointError(f"non-finite learner metrics at step {steps}: "
@@ -85,6 +88,7 @@ def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metric
     checkpoints.save_params(policy_dir, final_policy)
     publisher.publish({"policy": final_policy}, version=steps)
     writer.close()
+    progress.close()
 
 
 def _episode_seed(config, actor_id: int, episode_index: int) -> int:
