@@ -7,7 +7,6 @@ Each seed's bootstrap episodes go to dataset/seed_<s>/ (RLDS, vision observation
 detector trains on the final frames of the seeds not in `holdout_seeds` and is scored on the
 held-out ones. Writes params.msgpack, errors.json and table.md.
 """
-import json
 
 from chef.launch import cli  # First: quiet library logs.
 import flax.serialization
