@@ -23,7 +23,7 @@ _CHILD = f"""
 import sys
 from chef.data import rlds_writer
 from tests.chef.data import synthetic
-writer = rlds_writer.EpisodeWriter(sys.argv[1], synthetic.TASKS, max_shard_bytes=10_000)  # 2-3 episodes per shard
+writer = rlds_writer.EpisodeWriter(sys.argv[1], synthetic.TASKS, max_shard_bytes=10_000)  # 3 episodes per shard
 for episode in range(10_000):
     synthetic.write_episode(writer, episode, length={_LENGTH}, image_size=32)
     print(episode, flush=True)
@@ -58,14 +58,16 @@ def test_killed_writer_leaves_only_complete_episodes(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path)], cwd=_REPO, stdout=subprocess.PIPE,
                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, text=True)
     try:
-        while int(child.stdout.readline()) < 2:  # Raises ValueError on EOF (child died).
+        # Six committed episodes (about 4.6 kB each): past the first shard's 10 kB, so the kill
+        # lands in a later shard. Raises ValueError on EOF (child died).
+        while int(child.stdout.readline()) < 5:
             pass
         time.sleep(np.random.default_rng().uniform(0.0, 0.3))  # Mid-episode or mid-commit.
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     seeds = _complete_episodes(tmp_path)
-    assert len(seeds) >= 3 and seeds == list(range(len(seeds)))
+    assert len(seeds) >= 6 and seeds == list(range(len(seeds)))
     assert len(layout.load_layout(tmp_path).shard_lengths) >= 2  # Rolled over at least once.
 
     synthetic.write_episodes(tmp_path, [1000], length=_LENGTH, image_size=32)  # A restarted writer.
