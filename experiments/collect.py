@@ -40,9 +40,13 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     # chunk_length: steps per Reverb chunk; a sampled item ships whole chunks, and chunks of one step
     # cost the learner 12-25 % less CPU per batch than auto-tuned ones (benchmarks/replay_sampling.py).
     c.adder = dict(n_step=5, discount=0.99, chunk_length=1)
-    c.replay = dict(max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
+    # data_path 'learner': actors send each transition once to a Reverb queue and the learner keeps
+    # the replay in its own process (chef/replay/resident.py); 'reverb': the learner samples a Reverb
+    # replay table (several learners may share it; pixel observations are stored once per step).
+    c.replay = dict(data_path="learner", max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
+    # updates_per_step: updates per jitted call (lax.scan over that many batches).
     c.learner = dict(batch_size=256, num_steps=200_000, publish_period=100, checkpoint_period=2_000,
-                     log_period=100)
+                     log_period=100, updates_per_step=10)
     # scripted_fraction: share of actor episodes run by the noisy scripted stacking policy (0 = pure RL).
     c.actors = dict(num_actors=2, max_restarts=3, scripted_fraction=0.0, scripted_noise=0.2)
     # One head's policy mean per evaluator episode, cycling over `tasks` (() = every head).
@@ -65,6 +69,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.evaluator.period_s = 30.0
         c.evaluation.triplets = ("4",)
     if variant == "vision":
+        c.replay.data_path = "reverb"
         c.env.observation_set = "vision"
         c.network.resnet = "small"
         c.learner.batch_size = 64

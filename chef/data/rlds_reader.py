@@ -30,6 +30,9 @@ class TransitionOptions:
     observation_keys: Optional[tuple[str, ...]] = None  # None: every key not starting 'privileged/'.
     relabel: Optional[relabel_lib.Relabel] = None  # None: the stored rewards.
     episode_filter: Optional[filters.EpisodeFilter] = None
+    # Adds extras[DEMONSTRATION] [L - 1]: 1 in episodes of the scripted policy (task_sequence
+    # ('scripted',)), as the online adder marks them; else extras are empty.
+    demonstration_mark: bool = False
 
     def __post_init__(self):
         if self.n_step < 1:
@@ -102,8 +105,20 @@ def _nstep(rewards: np.ndarray, discounts: np.ndarray, n_step: int, gamma: float
     return targets.reward, targets.discount, targets.next_index
 
 
-def episode_transitions(steps: dict, options: TransitionOptions) -> types.Transition:
-    """The L - 1 n-step transitions [L - 1, ...] of an episode's steps {name: [L, ...]}."""
+def demonstration_mark(task_sequence: tf.Tensor, num_transitions: tf.Tensor) -> tf.Tensor:
+    """[num_transitions] float32: 1 for an episode of the scripted policy, else 0."""
+    scripted = tf.logical_and(tf.equal(tf.size(task_sequence), 1),
+                              tf.reduce_all(tf.equal(task_sequence, SCRIPTED)))
+    return tf.fill([num_transitions], tf.cast(scripted, tf.float32))
+
+
+SCRIPTED = "scripted"  # The task_sequence of a scripted episode.
+
+
+def episode_transitions(steps: dict, options: TransitionOptions,
+                        task_sequence: Optional[tf.Tensor] = None) -> types.Transition:
+    """The L - 1 n-step transitions [L - 1, ...] of an episode's steps {name: [L, ...]};
+    `task_sequence` (the episode's metadata) is needed for `options.demonstration_mark`."""
     observations = steps["observation"]
     rewards = steps["reward"]  # [L, T]
     if options.relabel is not None:
@@ -121,6 +136,8 @@ def episode_transitions(steps: dict, options: TransitionOptions) -> types.Transi
         discount=tf.ensure_shape(discount, [None]),  # [L - 1]
         next_observation={k: tf.gather(v, next_index) for k, v in observations.items()},
         extras={})
+    if options.demonstration_mark:
+        transitions.extras[types.DEMONSTRATION] = demonstration_mark(task_sequence, tf.shape(next_index)[0])
     return transitions
 
 
@@ -142,7 +159,7 @@ def _directory_transitions(directory: str | os.PathLike, options: TransitionOpti
         episodes = episodes.filter(options.episode_filter)
     if repeat:
         episodes = episodes.repeat()
-    return episodes.map(lambda episode: episode_transitions(episode["steps"], options),
+    return episodes.map(lambda episode: episode_transitions(episode["steps"], options, episode["task_sequence"]),
                         num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None).unbatch()
 
 

@@ -22,6 +22,10 @@ def _verbosity_requested(argv: list[str]) -> bool:
     return any(a.startswith(("--verbosity", "-v=")) or a == "-v" for a in argv[1:])
 
 
+from chef.utils import xla_flags  # noqa: E402  (imports nothing heavy)
+
+xla_flags.set_cpu_defaults()  # Before any JAX computation, here and in spawned node processes.
+
 if not _verbosity_requested(sys.argv):  # Before TensorFlow / Reverb load (chef.data imports them).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")  # Spawned node processes.
@@ -85,6 +89,7 @@ def run(main: Callable[[], Any], validate: Callable[[], Any]) -> None:
         if len(argv) > 1:
             fail(f"unexpected positional arguments {argv[1:]}; flags are written --name=value")
         configure_logging()
+        xla_flags.start_single_threaded_backend()  # Before validate() may compute with JAX.
         try:
             validate()
         except BAD_INPUT as e:

@@ -76,20 +76,28 @@ class _Supervisor:
     def restarts(self) -> dict[str, int]:
         return dict(self._restarts)
 
+    @property
+    def pids(self) -> dict[str, int]:
+        """The process id of each started node (its newest process after a restart)."""
+        return {name: process.pid for name, process in self._processes.items()}
+
 
 def launch(program: program_lib.Program, *, poll_interval_s: float = 0.2,
-           start_timeout_s: float = 120.0, on_poll: Callable[[], None] | None = None) -> dict[str, int]:
+           start_timeout_s: float = 120.0,
+           on_poll: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
     """Runs `program` until its main nodes finish; returns the restart count per node.
 
     Raises NodeFailure when a main or service node fails or a worker exhausts
     its restarts. Ctrl-C (KeyboardInterrupt) stops every process and re-raises.
+    `on_poll(pids)` runs at every poll with the node processes' ids; an exception it raises
+    stops every process and propagates.
     """
     supervisor = _Supervisor(program, start_timeout_s)
     try:
         supervisor.start_all()
         while not supervisor.poll():
             if on_poll is not None:
-                on_poll()
+                on_poll(supervisor.pids)
             time.sleep(poll_interval_s)
     finally:
         supervisor.stop_all()

@@ -8,6 +8,8 @@ from typing import Any, Callable, Mapping
 
 from absl import flags, logging
 
+from chef.utils import xla_flags
+
 # The launching script's --verbosity, inherited by node processes (absent: warnings only).
 VERBOSITY_ENV = "CHEF_VERBOSITY"
 
@@ -24,6 +26,7 @@ def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> No
     logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
     logging.info("node %s starting (pid %d)", name, os.getpid())
     try:
+        xla_flags.start_single_threaded_backend()  # Nodes share the machine's cores.
         fn(**kwargs)
     except BaseException:  # pylint: disable=broad-except
         logging.error("node %s failed:\n%s", name, traceback.format_exc())

@@ -7,7 +7,8 @@ final policy's main-task success per triplet).
 With `config.input_statistics.episodes` > 0, the agent's vector inputs are standardised with
 statistics of that many scripted episodes, measured before launch and stored in config.json.
 A killed run continues with `--resume`: the learner restores its newest checkpoint, actors
-append to their datasets (replay contents are not restored).
+append to their datasets, and on the 'learner' data path (`config.replay.data_path`) the replay
+is refilled with the actors' newest committed transitions; on the 'reverb' path it starts empty.
 """
 from typing import Callable
 
@@ -29,7 +30,8 @@ def build_program(config: ml_collections.ConfigDict, stage: run_dir.StageDir) ->
     program.add(program_lib.Node("replay", online.run_replay, dict(config=plain), role="service"))
     program.add(program_lib.Node("learner", online.run_learner, role="main", kwargs=dict(
         config=plain, replay_address=replay, checkpoint_dir=str(stage.subdir("checkpoints")),
-        metrics_dir=metrics_dir, policy_dir=str(stage.path / "policy"))))
+        metrics_dir=metrics_dir, policy_dir=str(stage.path / "policy"),
+        dataset_dirs=[str(stage.path / f"datasets/actor_{i}") for i in range(config.actors.num_actors)])))
     for i in range(config.actors.num_actors):
         program.add(program_lib.Node(f"actor_{i}", online.run_actor, max_restarts=config.actors.max_restarts,
                                      kwargs=dict(config=plain, actor_id=i, replay_address=replay,

@@ -23,6 +23,7 @@ from chef.data import filters, layout, mixing, rlds_reader
 from chef.stages import checkpoints, components
 from chef.utils import config as config_lib
 from chef.utils import metrics as metrics_lib
+from chef.utils import periods
 
 AGENTS = ("mpo", "filtered_mpo", "bc", "filtered_bc")
 Sources = Sequence[Sequence[str]]  # Groups of dataset directories, mixed by `proportions`.
@@ -66,7 +67,8 @@ def make_learner(config: ml_collections.ConfigDict, iterator: Iterator[types.Tra
     key = jax.random.PRNGKey(seed)
     if _check_agent(config).endswith("mpo"):
         return mpo_learning.MPOLearner((policy, critic), components.mpo_config(config), iterator, key,
-                                       rgb_stacking_env.TASK_NAMES)
+                                       rgb_stacking_env.TASK_NAMES,
+                                       updates_per_step=config.learner.get("updates_per_step", 1))
     bc_config = config_lib.from_config(bc_config_lib.BCConfig, dict(
         network=components.network_config(config), tasks=tuple(config.mpo.tasks),
         learning_rate=config.mpo.policy_learning_rate), where="config(bc)")
@@ -94,16 +96,23 @@ def train(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequ
     writer = metrics_lib.MetricsWriter(out / "metrics", "learner")
     metrics: dict[str, float] = {}
     period = config.learner
-    for step in tqdm(range(first_step + 1, period.num_steps + 1), initial=first_step, total=period.num_steps,
-                     desc=f"train {config.agent}", disable=not progress, mininterval=5.0):
+    updates = getattr(learner, "updates_per_step", 1)  # Updates per learner.step().
+    if (period.num_steps - first_step) % updates:
+        raise ValueError(f"{period.num_steps - first_step} updates to run are not a multiple of "
+                         f"updates_per_step={updates}")
+    bar = tqdm(total=period.num_steps, initial=first_step, desc=f"train {config.agent}", disable=not progress,
+               mininterval=5.0)
+    for step in range(first_step + updates, period.num_steps + 1, updates):
         metrics = learner.step()
+        bar.update(updates)
         bad = sorted(k for k, v in metrics.items() if not np.isfinite(v))
         if bad:
             raise FloatingPointError(f"non-finite {bad} at update {step} of {config.agent}")
-        if step % period.log_period == 0 or step == period.num_steps:
+        if periods.crossed(step - updates, step, period.log_period) or step == period.num_steps:
             writer.write(step, metrics)
-        if step % period.checkpoint_period == 0 or step == period.num_steps:
+        if periods.crossed(step - updates, step, period.checkpoint_period) or step == period.num_steps:
             checkpoints.save(out / "checkpoints", step, learner.save())
+    bar.close()
     checkpoints.save_params(out / "policy", policy_params(learner))
     writer.close()
     return metrics

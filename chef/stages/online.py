@@ -4,8 +4,9 @@ Each `run_*` function is a node of a `chef.launch.program.Program`: it receives 
 config as a plain dict plus addresses and directories, and talks to the others only through
 Reverb (transitions and published policy parameters).
 """
+import pathlib
 import time
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import jax
 import ml_collections
@@ -19,10 +20,10 @@ from chef import scheduler as scheduler_lib, types
 from chef.agents.mpo import learning as mpo_learning
 from chef.agents.mpo.actor import MPOActor
 from chef.agents.scripted import ScriptedStackingActor
-from chef.data import rlds_writer
-from chef.replay import adders, dataset as replay_dataset, server as server_lib, tables, variables
+from chef.data import layout, rlds_reader, rlds_writer
+from chef.replay import adders, dataset as replay_dataset, resident, server as server_lib, tables, variables
 from chef.stages import checkpoints, components, episodes
-from chef.utils import metrics as metrics_lib
+from chef.utils import metrics as metrics_lib, periods
 
 Config = Mapping[str, Any]
 
@@ -47,9 +48,60 @@ def _init_state(config, policy, critic, mpo_config) -> mpo_learning.TrainingStat
                                             jax.random.PRNGKey(config.seed))
 
 
-def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metrics_dir: str, policy_dir: str) -> None:
+def refill_replay(replay: resident.ResidentReplay, config: ml_collections.ConfigDict, dataset_dirs: list[str],
+                  samples_done: int) -> int:
+    """Puts the newest committed transitions of the actors' datasets (up to the buffer's capacity,
+    split evenly between actors) back into a learner-resident replay; returns how many."""
+    if not dataset_dirs:
+        return 0
+    signature = replay_signature(config)
+    options = rlds_reader.TransitionOptions(
+        n_step=config.adder.n_step, discount=config.adder.discount,
+        observation_keys=components.observation_keys(config), demonstration_mark=True)
+    share = replay.buffer.capacity // len(dataset_dirs)
+    count = 0
+    for directory in dataset_dirs:
+        lengths = np.array([entry["length"] - 1 for entry in layout.episode_index(directory)])  # Transitions.
+        newest_first = np.cumsum(lengths[::-1])  # Transitions of the newest 1, 2, ... episodes.
+        skip = len(lengths) - int(np.searchsorted(newest_first, share, side="right"))
+        if skip == len(lengths):
+            continue
+        episodes = rlds_reader.episode_dataset(directory, steps_as_tensors=True).skip(skip)
+        transitions = episodes.map(lambda e: rlds_reader.episode_transitions(e["steps"], options, e["task_sequence"]))
+        for batch in transitions.unbatch().batch(4096).as_numpy_iterator():
+            batch = jax.tree_util.tree_map(lambda x, spec: np.asarray(x, spec.dtype.as_numpy_dtype),
+                                           types.Transition(*batch), signature)
+            replay.add(batch, count_samples=samples_done)
+            count += len(batch.action)
+    return count
+
+
+def _batches(config: ml_collections.ConfigDict, replay_address: str, dataset_dirs: list[str],
+             steps: int) -> tuple[Iterator[types.Transition], Optional[resident.ResidentReplay]]:
+    """The learner's batches and, on the 'learner' data path, the resident replay they come from
+    (refilled from the datasets)."""
+    replay_config = components.replay_config(config)
+    batch_size = config.learner.batch_size
+    if replay_config.data_path == "reverb":
+        return replay_dataset.make_replay_iterator(replay_address, replay_config.replay_table, batch_size), None
+    replay = resident.ResidentReplay(replay_config, seed=config.seed + steps)
+    start = time.monotonic()
+    refilled = refill_replay(replay, config, dataset_dirs, samples_done=steps * batch_size)
+    if refilled:
+        logging.warning("replay refilled with %d transitions from %s in %.0f s", refilled, dataset_dirs,
+                        time.monotonic() - start)
+    replay.start(replay_address)
+    return replay.batches(batch_size), replay
+
+
+def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metrics_dir: str, policy_dir: str,
+                dataset_dirs: Sequence[str] = ()) -> None:
     """Trains MPO on replay samples, publishes the policy, checkpoints, stops after num_steps and
-    saves the final (target) policy parameters to `policy_dir`."""
+    saves the final (target) policy parameters to `policy_dir`.
+
+    On the 'learner' data path the replay lives in this process; a restarted learner refills it
+    from the actors' datasets `dataset_dirs` (what they committed; items still in flight are lost).
+    """
     config = components.as_config_dict(config)
     mpo_config = components.mpo_config(config)
     policy, critic = components.make_networks(config)
@@ -62,28 +114,36 @@ def run_learner(config: Config, replay_address: str, checkpoint_dir: str, metric
         logging.info("learner resumed from %s", checkpoint[1])
     # Actors wait for parameters: publish before the first (blocking) sample.
     publisher.publish({"policy": state.target_policy_params}, version=int(state.steps))
-    iterator = replay_dataset.make_replay_iterator(replay_address, components.replay_config(config).replay_table,
-                                                   config.learner.batch_size)
+    existing = [d for d in dataset_dirs if (pathlib.Path(d) / layout.INDEX).exists()]
+    iterator, replay = _batches(config, replay_address, existing, int(state.steps))
+    period = config.learner
     learner = mpo_learning.MPOLearner((policy, critic), mpo_config, iterator, jax.random.PRNGKey(config.seed),
-                                      rgb_stacking_env.TASK_NAMES)
+                                      rgb_stacking_env.TASK_NAMES, updates_per_step=period.updates_per_step)
     learner.restore(state)
     writer = metrics_lib.MetricsWriter(metrics_dir, "learner")
-    period = config.learner
     steps = int(state.steps)
     progress = tqdm(total=period.num_steps, initial=steps, desc="COLLECT learner updates", mininterval=10.0)
+    last_log = (time.monotonic(), steps)
     while steps < period.num_steps:
         metrics = learner.step()
-        progress.update(int(metrics["steps"]) - steps)
-        steps = metrics["steps"]
+        before, steps = steps, int(metrics["steps"])
+        progress.update(steps - before)
         if not all(np.isfinite(v) for v in metrics.values()):
             raise FloatingPointError(f"non-finite learner metrics at step {steps}: "
                                      f"{sorted(k for k, v in metrics.items() if not np.isfinite(v))}")
-        if steps % period.publish_period == 0:
+        if periods.crossed(before, steps, period.publish_period):
             publisher.publish({"policy": learner.get_variables(["policy"])[0]}, version=steps)
-        if steps % period.log_period == 0:
+        if periods.crossed(before, steps, period.log_period):
+            now = time.monotonic()
+            metrics["updates_per_s"] = (steps - last_log[1]) / (now - last_log[0])  # Since the last log.
+            last_log = (now, steps)
+            if replay is not None:
+                metrics.update(replay.counters())
             writer.write(steps, metrics)
-        if steps % period.checkpoint_period == 0 or steps == period.num_steps:
+        if periods.crossed(before, steps, period.checkpoint_period) or steps == period.num_steps:
             checkpoints.save(checkpoint_dir, steps, learner.save())
+    if replay is not None:
+        replay.stop()
     final_policy = learner.get_variables(["policy"])[0]
     checkpoints.save_params(policy_dir, final_policy)
     publisher.publish({"policy": final_policy}, version=steps)
@@ -146,7 +206,7 @@ def run_actor(config: Config, actor_id: int, replay_address: str, dataset_dir: s
             result = episodes.run_episode(env, actor, [heads.index(names[0])], config.env.episode_length, observers,
                                           seed=episode_seed)
         elif is_scripted:
-            names = ("scripted",)
+            names = (rlds_reader.SCRIPTED,)
             result = episodes.run_episode(env, scripted, [0], config.env.episode_length, observers, seed=episode_seed)
         else:
             schedule = scheduler.sample_schedule()

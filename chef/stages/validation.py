@@ -21,18 +21,23 @@ from chef.utils.config import ConfigError, require
 
 @dataclasses.dataclass(frozen=True)
 class LearnerConfig:
-    """`config.learner`: the update budget and the periods of publishing, logging, checkpointing."""
+    """`config.learner`: the update budget, the periods of publishing, logging, checkpointing (in
+    updates; an event is due when a period boundary is crossed), and the updates per jitted call."""
 
     batch_size: int
     num_steps: int
     publish_period: int
     checkpoint_period: int
     log_period: int
+    updates_per_step: int = 1
 
     def __post_init__(self):
-        for name in ("batch_size", "num_steps", "publish_period", "checkpoint_period", "log_period"):
+        for name in ("batch_size", "num_steps", "publish_period", "checkpoint_period", "log_period",
+                     "updates_per_step"):
             value = getattr(self, name)
             require(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
+        require(self.num_steps % self.updates_per_step == 0,
+                f"num_steps must be a multiple of updates_per_step={self.updates_per_step}, got {self.num_steps}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +145,9 @@ def check_finetune_config(config: ml_collections.ConfigDict) -> None:
     finetune = config.finetune
     require(isinstance(finetune.num_steps, int) and finetune.num_steps >= 1,
             f"config.finetune.num_steps must be an integer >= 1, got {finetune.num_steps!r}")
+    updates_per_step = config.learner.get("updates_per_step", 1)
+    require(finetune.num_steps % updates_per_step == 0, f"config.finetune.num_steps must be a multiple of "
+            f"config.learner.updates_per_step={updates_per_step}, got {finetune.num_steps}")
     proportions: Sequence[float] = tuple(finetune.proportions)
     require(len(proportions) == 2 and all(p >= 0 for p in proportions) and sum(proportions) > 0,
             "config.finetune.proportions must be two non-negative shares (COLLECT, EXECUTE) with a positive "

@@ -1,5 +1,6 @@
 """Multi-task distributional MPO learner: one jitted update trains every task
 head (critic and policy) at once, vectorised over the task axis."""
+import functools
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import jax
@@ -56,14 +57,17 @@ def init_training_state(policy: PolicyNetwork, critic: CriticNetwork, config: MP
         log_alpha_stddev=jnp.full(dual_shape, config.init_log_alpha_stddev, jnp.float32),
         log_penalty_temperature=jnp.full((num_tasks,), config.init_log_temperature, jnp.float32))
     policy_opt, critic_opt, dual_opt = _optimisers(config)
-    return TrainingState(policy_params, policy_params, critic_params, critic_params, duals,
+    # Targets start as copies (own buffers), so a jitted update may donate the whole state.
+    copy = functools.partial(jax.tree_util.tree_map, jnp.copy)
+    return TrainingState(policy_params, copy(policy_params), critic_params, copy(critic_params), duals,
                          policy_opt.init(policy_params), critic_opt.init(critic_params), dual_opt.init(duals),
                          jnp.zeros((), jnp.int32), key)
 
 
 def make_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: MPOConfig,
                      task_indices: Sequence[int]) -> UpdateStep:
-    """Returns the jitted pure `update_step(state, batch) -> (state, metrics)`.
+    """Returns the jitted pure `update_step(state, batch) -> (state, metrics)`; `state` is donated
+    (its buffers are reused for the result).
 
     batch: Transition with reward [B, T_all] and discount [B]; the columns
     `task_indices` are trained. Metrics are arrays [T] (per task) or scalars.
@@ -139,7 +143,21 @@ def make_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: MPOCo
                                   dual_params, policy_opt_state, critic_opt_state, dual_opt_state, steps, key)
         return new_state, metrics
 
-    return jax.jit(update_step)
+    return jax.jit(update_step, donate_argnums=0)
+
+
+def make_multi_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: MPOConfig,
+                           task_indices: Sequence[int]) -> UpdateStep:
+    """Like `make_update_step`, but `batches` has a leading axis [K, B, ...]: K updates in one jitted
+    call (`lax.scan`, state donated), the same K updates as K calls of `update_step`. Metrics are
+    averaged over the K updates."""
+    update_step = make_update_step(policy, critic, config, task_indices).__wrapped__
+
+    def multi_update_step(state: TrainingState, batches: types.Transition) -> tuple[TrainingState, Metrics]:
+        state, metrics = jax.lax.scan(update_step, state, batches)
+        return state, jax.tree_util.tree_map(lambda m: m.mean(axis=0), metrics)
+
+    return jax.jit(multi_update_step, donate_argnums=0)
 
 
 def named_metrics(metrics: Metrics, task_names: Sequence[str]) -> dict[str, float]:
@@ -155,21 +173,28 @@ def named_metrics(metrics: Metrics, task_names: Sequence[str]) -> dict[str, floa
 
 
 class MPOLearner(core.StateLearner):
-    """Runs `update_step` on batches from `iterator`.
+    """Runs `update_step` on batches [B, ...] from `iterator`; with `updates_per_step` = K > 1 each
+    `step` stacks K batches and runs K updates in one jitted call.
 
     Variables: 'policy' is the target policy (what actors run, as in Acme),
-    'online_policy' the policy being trained, 'critic' the online critic.
+    'online_policy' the policy being trained, 'critic' the online critic. The update donates the
+    state's buffers, so `save` and `restore` copy.
     """
 
     def __init__(self, networks: tuple[PolicyNetwork, CriticNetwork], config: MPOConfig,
-                 iterator: Iterator[types.Transition], rng: types.PRNGKey, task_names: Sequence[str]):
+                 iterator: Iterator[types.Transition], rng: types.PRNGKey, task_names: Sequence[str],
+                 updates_per_step: int = 1):
+        if updates_per_step < 1:
+            raise ValueError(f"updates_per_step must be >= 1, got {updates_per_step}")
         self._policy, self._critic = networks
         self._config = config
         self._iterator = iterator
+        self.updates_per_step = updates_per_step
         task_indices = config.task_indices(task_names)
         self.task_names = tuple(task_names[i] for i in task_indices)
         self._keys = tuple(config.network.observation_keys)
-        self._update_step = make_update_step(self._policy, self._critic, config, task_indices)
+        make_step = make_update_step if updates_per_step == 1 else make_multi_update_step
+        self._update_step = make_step(self._policy, self._critic, config, task_indices)
         self._first_batch = self._select(next(iterator))
         self._state = init_training_state(self._policy, self._critic, config, self._first_batch.observation,
                                           self._first_batch.action.shape[-1], rng)
@@ -188,13 +213,23 @@ class MPOLearner(core.StateLearner):
         return types.Transition(pick(batch.observation), batch.action, batch.reward, batch.discount,
                                 pick(batch.next_observation), extras)
 
-    def step(self) -> dict[str, float]:
+    def _next_batch(self) -> types.Transition:
         if self._first_batch is not None:
             batch, self._first_batch = self._first_batch, None
-        else:
-            batch = self._select(next(self._iterator))
+            return batch
+        return self._select(next(self._iterator))
+
+    def step(self) -> dict[str, float]:
+        batches = [self._next_batch() for _ in range(self.updates_per_step)]
+        batch = batches[0] if len(batches) == 1 else jax.tree_util.tree_map(lambda *x: np.stack(x), *batches)
         self._state, metrics = self._update_step(self._state, batch)
         return dict(named_metrics(metrics, self.task_names), steps=int(self._state.steps))
+
+    def save(self) -> TrainingState:
+        return jax.tree_util.tree_map(jnp.copy, self._state)
+
+    def restore(self, state: TrainingState) -> None:
+        self._state = jax.tree_util.tree_map(jnp.copy, state)
 
     def _variables(self) -> dict[str, types.Params]:
         return {"policy": self._state.target_policy_params, "online_policy": self._state.policy_params,

@@ -62,6 +62,7 @@ def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
     learner = run.stage("collect").source("learner")
     assert learner["step"].max() == 120
     assert "learner resumed from" in resumed.stderr and "step_50" in resumed.stderr
+    assert "replay refilled with" in resumed.stderr  # The learner-resident replay, from the datasets.
     # The resumed run reuses the first run's input statistics instead of measuring new ones.
     assert len(json.loads((stage / "config.json").read_text())["network"]["vector_mean"]) > 0
     assert "Measuring input statistics" not in resumed.stderr

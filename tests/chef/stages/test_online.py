@@ -1,4 +1,5 @@
 """COLLECT's acting processes against a real Reverb server: scripted share, evaluator head cycling."""
+import dataclasses
 import json
 
 import jax
@@ -8,7 +9,8 @@ import reverb
 import tensorflow_datasets as tfds
 
 from chef import types
-from chef.replay import dataset as replay_dataset, server as server_lib, variables
+from chef.data import layout
+from chef.replay import dataset as replay_dataset, resident, server as server_lib, variables
 from chef.stages import components, online
 from chef.utils import config as config_lib
 from experiments import collect
@@ -52,14 +54,14 @@ def test_actor_mixes_scripted_episodes_in_canonical_actions(replay, tmp_path):
     assert np.all(np.abs(actions) <= 1.0) and actions[:, :3].std() > 0.1  # Canonical units, not m/s.
     rows = [json.loads(line) for line in (tmp_path / "metrics/actor_0.jsonl").read_text().splitlines()]
     assert [r["scripted"] == 1.0 for r in rows] == [s == ("scripted",) for s in sequences]
-    assert reverb.Client(replay).server_info()[components.replay_config(config).replay_table].current_size > 0
+    assert reverb.Client(replay).server_info()[components.replay_config(config).data_tables[0]].current_size > 0
 
 
 @pytest.mark.parametrize("scripted_fraction", [0.0, 1.0])
 def test_actor_marks_scripted_transitions_as_demonstrations(replay, tmp_path, scripted_fraction):
     config = _config(scripted_fraction=scripted_fraction)
     online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
-    table = components.replay_config(config).replay_table
+    table = components.replay_config(config).data_tables[0]  # The inbox queue the learner drains.
     batch = next(replay_dataset.make_replay_iterator(replay, table, batch_size=50))  # What the learner reads.
     np.testing.assert_array_equal(batch.extras[types.DEMONSTRATION], np.full(50, scripted_fraction, np.float32))
 
@@ -73,7 +75,7 @@ def test_evaluator_cycles_over_its_heads_and_feeds_no_replay(replay, tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "metrics/evaluator.jsonl").read_text().splitlines()]
     assert ["eval_return/reach_grasp" in r for r in rows] == [True, False, True]
     assert all(r["policy_version"] == 7 for r in rows)
-    assert reverb.Client(replay).server_info()[components.replay_config(config).replay_table].current_size == 0
+    assert reverb.Client(replay).server_info()[components.replay_config(config).data_tables[0]].current_size == 0
 
 
 @pytest.mark.parametrize("section, values, message", [
@@ -93,3 +95,27 @@ def test_every_collect_variant_is_a_valid_online_config(variant):
     config = collect.get_config(variant)
     components.validate(config, online=True)
     assert set(components.scheduler_config(config).tasks) <= set(components.head_names(config))
+
+
+def test_refilled_replay_holds_the_transitions_the_actor_sent(replay, tmp_path):
+    config = _config(scripted_fraction=1.0)
+    online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
+    table = components.replay_config(config).data_tables[0]
+    sent_count = reverb.Client(replay).server_info()[table].current_size
+    sent = next(replay_dataset.make_replay_iterator(replay, table, batch_size=sent_count))
+
+    def rows(batch):  # Each transition as a comparable tuple, in a canonical order.
+        columns = [batch.action, batch.reward, batch.discount, batch.observation["sawyer/tcp/pose"],
+                   batch.next_observation["sawyer/tcp/pose"]]
+        return sorted(map(tuple, np.concatenate([c.reshape(len(c), -1) for c in columns], axis=1).round(5)))
+    replay_config = components.replay_config(config)
+    resident_replay = resident.ResidentReplay(replay_config, seed=0)
+    assert online.refill_replay(resident_replay, config, [str(tmp_path / "data")], samples_done=0) == sent_count
+    refilled = resident_replay.buffer.gather(np.arange(sent_count))
+    assert rows(refilled) == rows(sent)
+    np.testing.assert_array_equal(refilled.extras[types.DEMONSTRATION], 1.0)  # Scripted: marked.
+
+    # A smaller buffer keeps the newest whole episodes that fit.
+    small = resident.ResidentReplay(dataclasses.replace(replay_config, max_size=sent_count - 1), seed=0)
+    newest = layout.episode_index(tmp_path / "data")[-1]["length"] - 1  # Its transitions.
+    assert online.refill_replay(small, config, [str(tmp_path / "data")], samples_done=0) == newest < sent_count

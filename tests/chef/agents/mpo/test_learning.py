@@ -168,3 +168,70 @@ def test_demonstration_weight_clones_the_marked_actions(weight):
 def test_demonstration_weight_without_marks_is_refused():
     with pytest.raises(ValueError, match="extras\\['demonstration'\\]"):
         _learner(demonstration_weight=1.0)
+
+
+# Metrics of four updates on fixed inputs, recorded with the update before the scatter-add
+# projection and the donated/scanned steps (commit 7ad2a16): the maths must not change.
+RECORDED = {
+    "critic_loss": [[2.39976, 2.397755, 2.397754], [2.397894, 2.398655, 2.39713], [2.396781, 2.397885, 2.398205],
+                    [2.398035, 2.397758, 2.397905]],
+    "q_mean": [[4.999745, 4.994934, 5.000522], [4.998753, 4.995805, 5.002989], [4.997972, 4.994727, 5.001321],
+               [4.995902, 4.996143, 5.001073]],
+    "temperature": [[10.000046] * 3, [9.990046] * 3, [9.980046] * 3, [9.970046] * 3],
+    "policy_grad_norm": [3.730512, 3.310805, 2.863098, 3.61806],
+    "critic_grad_norm": [1.369673, 0.448007, 0.453327, 0.239815],
+}
+
+
+def _recorded_setup():
+    network = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
+                                      num_atoms=11)
+    config = mpo.MPOConfig(network=network, num_samples=4, v_min=0.0, v_max=10.0, target_update_period=2)
+    rng = np.random.default_rng(7)
+
+    def observation():
+        return {"arm/pose": rng.normal(size=(8, 3, 2)).astype(np.float32),
+                "wrist/force": rng.normal(size=(8, 3)).astype(np.float32)}
+    batches = [types.Transition(observation(), rng.uniform(-1, 1, (8, 2)).astype(np.float32),
+                                rng.uniform(0, 2, (8, 3)).astype(np.float32),
+                                np.where(rng.uniform(size=8) < 0.3, 0.0, 0.95).astype(np.float32), observation(), {})
+               for _ in range(4)]
+    policy, critic = multitask.make_networks(network, 3, 2)
+    state = learning.init_training_state(policy, critic, config, batches[0].observation, 2, jax.random.PRNGKey(3))
+    return policy, critic, config, batches, state
+
+
+def test_update_reproduces_the_recorded_metrics():
+    policy, critic, config, batches, state = _recorded_setup()
+    update_step = learning.make_update_step(policy, critic, config, range(3))
+    for i, batch in enumerate(batches):
+        state, metrics = update_step(state, batch)
+        for name, values in RECORDED.items():
+            np.testing.assert_allclose(metrics[name], values[i], rtol=2e-5, err_msg=f"{name} at update {i}")
+
+
+def test_multi_update_step_runs_the_same_updates_as_single_steps():
+    policy, critic, config, batches, state = _recorded_setup()
+    multi_step = learning.make_multi_update_step(policy, critic, config, range(3))
+    stacked = jax.tree_util.tree_map(lambda *x: np.stack(x), *batches)
+    state, metrics = multi_step(state, stacked)
+    assert int(state.steps) == 4
+    for name, values in RECORDED.items():
+        np.testing.assert_allclose(metrics[name], np.mean(values, axis=0), rtol=2e-5, err_msg=name)
+
+
+def test_learner_with_several_updates_per_step_matches_one_update_per_step():
+    def learner(updates_per_step, iterator):
+        return mpo.MPOLearner(multitask.make_networks(NETWORK, len(TASKS), ACTION_DIM),
+                              mpo.MPOConfig(network=NETWORK, num_samples=4, v_min=0.0, v_max=10.0), iterator,
+                              jax.random.PRNGKey(0), TASKS, updates_per_step=updates_per_step)
+    batches = list(itertools.islice(_batches(discount=0.9), 6))
+    single = learner(1, iter(batches))
+    for _ in range(6):
+        single.step()
+    multi = learner(3, iter(batches))
+    saved = multi.save()
+    assert multi.step()["steps"] == 3 and multi.step()["steps"] == 6
+    assert int(saved.steps) == 0  # save() copies: the donated state does not invalidate it.
+    for a, b in zip(jax.tree_util.tree_leaves(single.save()), jax.tree_util.tree_leaves(multi.save())):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
