@@ -8,6 +8,8 @@
 - library logs (absl INFO, TensorFlow/Reverb C++ INFO and WARNING, DeprecationWarnings) are off
   unless `--verbosity` is given (`--verbosity=0` shows INFO); our progress bars, summaries,
   warnings and errors always print. Node processes inherit the choice.
+- XLA:CPU runs as `chef.utils.xla_flags` sets it (flags inherited by node processes, a
+  one-thread backend started before `validate()`).
 Import this module before TensorFlow, JAX or Reverb: it sets their logging variables.
 """
 import logging as std_logging

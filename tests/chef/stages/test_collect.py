@@ -54,9 +54,10 @@ def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
     assert {e["stage"].decode() for e in episodes} == {"collect"}
     assert all(len(e["task_sequence"]) == 3 for e in episodes)
     assert _episodes(stage / "datasets/evaluator")
-    # COLLECT finalized the datasets of its stopped actors: plain TFDS reads the same episodes.
+    # COLLECT finalized the datasets of its stopped actors: plain TFDS reads the same episodes (in its
+    # own order: it interleaves shards 16 records at a time, and the resumed writer began a new shard).
     plain = tfds.builder_from_directory(str(stage / "datasets/actor_0")).as_dataset(split="train")
-    assert [int(e["seed"]) for e in tfds.as_numpy(plain)] == [int(e["seed"]) for e in episodes]
+    assert sorted(int(e["seed"]) for e in tfds.as_numpy(plain)) == sorted(int(e["seed"]) for e in episodes)
 
     run = run_reader.load_run(tmp_path / "t")
     learner = run.stage("collect").source("learner")
