@@ -1,14 +1,19 @@
-"""Offline candidate training (SWEEP / FINE-TUNE) with its data path: RLDS -> tf.data -> learner.
+"""Offline candidate training (SWEEP / FINE-TUNE) with its data path, for each input
+(`config.learner.offline_input`: 'memory' reads the datasets once into numpy, 'stream' decodes
+them with tf.data on every pass).
 
-On the given COLLECT datasets, times (one JSON object per line):
-- `input`: numpy batches per second of `offline.make_iterator` alone (the tf.data pipeline);
+On the given COLLECT datasets, times (one JSON object per line, per input):
+- `input`: seconds to build the iterator (for 'memory': reading every transition), then numpy
+  batches per second of `offline.make_iterator` alone, and the process's peak resident memory;
 - `train`: updates per wall-second and per CPU-second of `offline.make_learner` fed by that
   iterator, for each `--updates_per_step` (1 = one jitted update per call, 10 = lax.scan).
-The config is `experiments/sweep.py:<variant>` (agent 'mpo', batch 256).
+The last line is the ratio memory / stream of the training rates. The config is
+`experiments/sweep.py:<variant>` (agent 'mpo', batch 256).
 
   .venv/bin/python benchmarks/offline_throughput.py --datasets=runs/<run>/collect/datasets/actor_0,...
 """
 import json
+import resource
 import time
 
 import numpy as np
@@ -22,7 +27,8 @@ from experiments import sweep
 _DATASETS = flags.DEFINE_list("datasets", [], "COLLECT dataset directories (e.g. every actor's).")
 _VARIANT = flags.DEFINE_string("variant", "state", "experiments/sweep.py variant.")
 _UPDATES = flags.DEFINE_integer("updates", 300, "Timed updates per case.")
-_UPDATES_PER_STEP = flags.DEFINE_list("updates_per_step", ["1", "10"], "Updates per learner step to compare.")
+_UPDATES_PER_STEP = flags.DEFINE_list("updates_per_step", ["10"], "Updates per learner step to compare.")
+_INPUTS = flags.DEFINE_list("inputs", list(offline.OFFLINE_INPUTS), "Offline inputs to compare.")
 
 
 def _rates(fn, count: int) -> tuple[float, float]:
@@ -34,32 +40,54 @@ def _rates(fn, count: int) -> tuple[float, float]:
 def validate() -> None:
     if not _DATASETS.value:
         raise config_lib.ConfigError("--datasets must name at least one COLLECT dataset directory")
-    offline.make_iterator(sweep.get_config(_VARIANT.value), [_DATASETS.value], [1.0], seed=0)
+    unknown = sorted(set(_INPUTS.value) - set(offline.OFFLINE_INPUTS))
+    if unknown:
+        raise config_lib.ConfigError(f"--inputs {unknown} are not among {offline.OFFLINE_INPUTS}")
+    offline.make_iterator(_config("stream"), [_DATASETS.value], [1.0], seed=0)
+
+
+def _config(offline_input: str):
+    config = sweep.get_config(_VARIANT.value)
+    config.learner.offline_input = offline_input
+    return config
 
 
 def main():
-    config = sweep.get_config(_VARIANT.value)
-    iterator = offline.make_iterator(config, [_DATASETS.value], [1.0], seed=0)
-    next(iterator)  # Fills the shuffle buffer.
-    wall, cpu = _rates(lambda n: [next(iterator) for _ in range(n)], _UPDATES.value)
-    print(json.dumps({"case": "input", "batch_size": config.learner.batch_size, "batches_per_s": round(wall, 1),
-                      "batches_per_cpu_s": round(cpu, 1)}), flush=True)
-    for updates_per_step in map(int, _UPDATES_PER_STEP.value):
-        config.learner.updates_per_step = updates_per_step
-        learner = offline.make_learner(config, offline.make_iterator(config, [_DATASETS.value], [1.0], seed=0), 0)
-        learner.step()  # Compiles.
-        steps = max(1, _UPDATES.value // updates_per_step)
+    train_rates = {}
+    for offline_input in _INPUTS.value:
+        config = _config(offline_input)
+        start = time.perf_counter()
+        iterator = offline.make_iterator(config, [_DATASETS.value], [1.0], seed=0)
+        next(iterator)  # Reads every transition ('memory') or fills the shuffle buffer ('stream').
+        setup_s = time.perf_counter() - start
+        wall, cpu = _rates(lambda n, it=iterator: [next(it) for _ in range(n)], _UPDATES.value)
+        print(json.dumps({"case": "input", "offline_input": offline_input, "setup_s": round(setup_s, 1),
+                          "batch_size": config.learner.batch_size, "batches_per_s": round(wall, 1),
+                          "batches_per_cpu_s": round(cpu, 1),
+                          "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}),
+              flush=True)
+        for updates_per_step in map(int, _UPDATES_PER_STEP.value):
+            config.learner.updates_per_step = updates_per_step
+            learner = offline.make_learner(config, offline.make_iterator(config, [_DATASETS.value], [1.0], seed=0), 0)
+            learner.step()  # Compiles.
+            steps = max(1, _UPDATES.value // updates_per_step)
 
-        def train(count: int) -> None:
-            del count
-            for _ in range(steps):
-                metrics = learner.step()
-            assert np.isfinite(metrics["critic_grad_norm"])
-        wall, cpu = _rates(train, steps)
-        print(json.dumps({"case": "train", "agent": config.agent, "updates_per_step": updates_per_step,
-                          "updates_per_s": round(wall * updates_per_step, 1),
-                          "updates_per_cpu_s": round(cpu * updates_per_step, 1),
-                          "timed_updates": steps * updates_per_step}), flush=True)
+            def train(count: int, learner=learner, steps=steps) -> None:
+                del count
+                for _ in range(steps):
+                    metrics = learner.step()
+                assert np.isfinite(metrics["critic_grad_norm"])
+            wall, cpu = _rates(train, steps)
+            train_rates[offline_input, updates_per_step] = wall * updates_per_step
+            print(json.dumps({"case": "train", "offline_input": offline_input, "agent": config.agent,
+                              "updates_per_step": updates_per_step,
+                              "updates_per_s": round(wall * updates_per_step, 1),
+                              "updates_per_cpu_s": round(cpu * updates_per_step, 1),
+                              "timed_updates": steps * updates_per_step}), flush=True)
+    for updates_per_step in map(int, _UPDATES_PER_STEP.value):
+        if ("memory", updates_per_step) in train_rates and ("stream", updates_per_step) in train_rates:
+            print(json.dumps({"case": "ratio", "updates_per_step": updates_per_step, "memory_over_stream": round(
+                train_rates["memory", updates_per_step] / train_rates["stream", updates_per_step], 2)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -44,9 +44,10 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     # the replay in its own process (chef/replay/resident.py); 'reverb': the learner samples a Reverb
     # replay table (several learners may share it; pixel observations are stored once per step).
     c.replay = dict(data_path="learner", max_size=1_000_000, min_size=2_000, samples_per_insert=32.0)
-    # updates_per_step: updates per jitted call (lax.scan over that many batches).
+    # updates_per_step: updates per jitted call (lax.scan over that many batches). offline_input: how
+    # SWEEP and FINE-TUNE read the datasets, 'memory' (read once into numpy) or 'stream' (tf.data).
     c.learner = dict(batch_size=256, num_steps=200_000, publish_period=100, checkpoint_period=2_000,
-                     log_period=100, updates_per_step=10)
+                     log_period=100, updates_per_step=10, offline_input="memory")
     # scripted_fraction: share of actor episodes run by the noisy scripted stacking policy (0 = pure RL).
     c.actors = dict(num_actors=2, max_restarts=3, scripted_fraction=0.0, scripted_noise=0.2)
     # One head's policy mean per evaluator episode, cycling over `tasks` (() = every head).
@@ -70,6 +71,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         c.evaluation.triplets = ("4",)
     if variant == "vision":
         c.replay.data_path = "reverb"
+        c.learner.offline_input = "stream"  # Pixel transitions are too big to hold twice in memory.
         c.env.observation_set = "vision"
         c.network.resnet = "small"
         c.learner.batch_size = 64

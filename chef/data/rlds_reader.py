@@ -152,15 +152,17 @@ def as_directory_list(directories: Directories) -> list[str | os.PathLike]:
     return directories
 
 
-def _directory_transitions(directory: str | os.PathLike, options: TransitionOptions, shuffle_files: bool,
-                           repeat: bool, seed: Optional[int]) -> tf.data.Dataset:
+def transitions_per_episode(directory: str | os.PathLike, options: TransitionOptions, shuffle_files: bool = False,
+                            repeat: bool = False, seed: Optional[int] = None) -> tf.data.Dataset:
+    """One element per episode of `directory` that passes the filter: its transitions [L - 1, ...];
+    in the stored order unless the files are shuffled without a seed."""
     episodes = episode_dataset(directory, shuffle_files=shuffle_files, seed=seed, steps_as_tensors=True)
     if options.episode_filter is not None:
         episodes = episodes.filter(options.episode_filter)
     if repeat:
         episodes = episodes.repeat()
     return episodes.map(lambda episode: episode_transitions(episode["steps"], options, episode["task_sequence"]),
-                        num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None).unbatch()
+                        num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None or not shuffle_files)
 
 
 def transition_dataset(directories: Directories, options: TransitionOptions, *, shuffle_buffer: int = 10_000,
@@ -168,7 +170,7 @@ def transition_dataset(directories: Directories, options: TransitionOptions, *, 
     """Unbatched, shuffled n-step `Transition`s of one dataset directory or several (e.g. one per
     actor; sampled in proportion to their episode counts). Incompatible directories are refused."""
     directories = as_directory_list(directories)
-    sources = [_directory_transitions(d, options, shuffle_buffer > 1, repeat, seed) for d in directories]
+    sources = [transitions_per_episode(d, options, shuffle_buffer > 1, repeat, seed).unbatch() for d in directories]
     specs.check_compatible({str(d): source.element_spec for d, source in zip(directories, sources)})
     if len(sources) == 1:
         transitions = sources[0]

@@ -19,13 +19,18 @@ from chef import types
 from chef.agents.bc import config as bc_config_lib
 from chef.agents.bc import learning as bc_learning
 from chef.agents.mpo import learning as mpo_learning
-from chef.data import filters, layout, mixing, rlds_reader
+from chef.data import filters, in_memory, layout, mixing, rlds_reader
+from chef.replay import resident
 from chef.stages import checkpoints, components
 from chef.utils import config as config_lib
 from chef.utils import metrics as metrics_lib
 from chef.utils import periods
 
 AGENTS = ("mpo", "filtered_mpo", "bc", "filtered_bc")
+# `config.learner.offline_input`: 'memory' reads the datasets once into numpy (state observations),
+# 'stream' decodes them again on every pass with tf.data (pixels; see chef/data/in_memory.py).
+OFFLINE_INPUTS = ("memory", "stream")
+_SUCCESS_FILTERS: dict[str, filters.EpisodeFilter] = {}  # One filter object per task: a cache key.
 Sources = Sequence[Sequence[str]]  # Groups of dataset directories, mixed by `proportions`.
 
 
@@ -46,20 +51,48 @@ def count_successes(directories: Sequence[str], task: str) -> int:
                for entry in layout.episode_index(directory))
 
 
-def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float],
-                  seed: int) -> Iterator[types.Transition]:
-    """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`."""
-    main_task = config.scheduler.main_task
+def make_options(config: ml_collections.ConfigDict) -> rlds_reader.TransitionOptions:
+    """How the agent's transitions are read: its n-step returns, its inputs, and for a filtered
+    agent only the episodes where the main task succeeded."""
     episode_filter = None
+    if _check_agent(config).startswith("filtered"):
+        task = config.scheduler.main_task
+        episode_filter = _SUCCESS_FILTERS.setdefault(task, filters.by_success(task, rgb_stacking_env.TASK_NAMES))
+    return rlds_reader.TransitionOptions(
+        n_step=config.adder.n_step, discount=config.adder.discount,
+        observation_keys=components.observation_keys(config), episode_filter=episode_filter)
+
+
+_LOADED: dict[tuple, resident.TransitionBuffer] = {}  # The sources a sweep process's candidates share.
+
+
+def load_source(directories: Sequence[str], options: rlds_reader.TransitionOptions,
+                progress: bool = False) -> resident.TransitionBuffer:
+    """`in_memory.load`, keeping the two most recently used sources of this process in memory."""
+    key = (tuple(directories), options)
+    if key not in _LOADED:
+        _LOADED[key] = in_memory.load(list(directories), options, progress)
+    _LOADED[key] = _LOADED.pop(key)  # Most recently used last.
+    while len(_LOADED) > 2:
+        del _LOADED[next(iter(_LOADED))]
+    return _LOADED[key]
+
+
+def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float],
+                  seed: int, progress: bool = False) -> Iterator[types.Transition]:
+    """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`, from
+    memory or streamed (`config.learner.offline_input`)."""
+    main_task = config.scheduler.main_task
     if _check_agent(config).startswith("filtered"):
         if count_successes([d for group in sources for d in group], main_task) == 0:
             raise NoDataError(f"{config.agent}: no successful '{main_task}' episode in {list(sources)}")
-        episode_filter = filters.by_success(main_task, rgb_stacking_env.TASK_NAMES)
-    options = rlds_reader.TransitionOptions(
-        n_step=config.adder.n_step, discount=config.adder.discount,
-        observation_keys=components.observation_keys(config), episode_filter=episode_filter)
-    return mixing.mixed_transition_iterator([list(group) for group in sources], proportions,
-                                            config.learner.batch_size, options, seed=seed)
+    options = make_options(config)
+    groups = [tuple(str(d) for d in group) for group in sources]
+    if config.learner.get("offline_input", "memory") == "stream":
+        return mixing.mixed_transition_iterator(groups, proportions, config.learner.batch_size, options, seed=seed)
+    in_memory.check_compatible(groups, [options] * len(groups))
+    buffers = [load_source(group, options, progress) for group in groups]
+    return in_memory.MixedBatches(buffers, proportions, config.learner.batch_size, seed)
 
 
 def make_learner(config: ml_collections.ConfigDict, iterator: Iterator[types.Transition], seed: int):
@@ -85,7 +118,7 @@ def train(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequ
     else starting from `init_checkpoint`); returns the last metrics."""
     out = pathlib.Path(out_dir)
     seed = config.seed if seed is None else seed
-    learner = make_learner(config, make_iterator(config, sources, proportions, seed), seed)
+    learner = make_learner(config, make_iterator(config, sources, proportions, seed, progress), seed)
     first_step = 0
     resume = checkpoints.latest(out / "checkpoints")
     if resume is not None:

@@ -66,11 +66,9 @@ def refill_replay(replay: resident.ResidentReplay, config: ml_collections.Config
         skip = len(lengths) - int(np.searchsorted(newest_first, share, side="right"))
         if skip == len(lengths):
             continue
-        episodes = rlds_reader.episode_dataset(directory, steps_as_tensors=True).skip(skip)
-        transitions = episodes.map(lambda e: rlds_reader.episode_transitions(e["steps"], options, e["task_sequence"]))
-        for batch in transitions.unbatch().batch(4096).as_numpy_iterator():
-            batch = jax.tree_util.tree_map(lambda x, spec: np.asarray(x, spec.dtype.as_numpy_dtype),
-                                           types.Transition(*batch), signature)
+        per_episode = rlds_reader.transitions_per_episode(directory, options).skip(skip)  # [L - 1, ...] each.
+        for batch in rlds_reader.NumpyBatches(per_episode.prefetch(4), [directory]):
+            batch = jax.tree_util.tree_map(lambda x, spec: np.asarray(x, spec.dtype.as_numpy_dtype), batch, signature)
             replay.add(batch, count_samples=samples_done)
             count += len(batch.action)
     return count

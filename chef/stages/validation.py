@@ -30,6 +30,7 @@ class LearnerConfig:
     checkpoint_period: int
     log_period: int
     updates_per_step: int = 1
+    offline_input: str = "memory"  # One of offline.OFFLINE_INPUTS (SWEEP and FINE-TUNE).
 
     def __post_init__(self):
         for name in ("batch_size", "num_steps", "publish_period", "checkpoint_period", "log_period",
@@ -38,6 +39,8 @@ class LearnerConfig:
             require(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
         require(self.num_steps % self.updates_per_step == 0,
                 f"num_steps must be a multiple of updates_per_step={self.updates_per_step}, got {self.num_steps}")
+        require(self.offline_input in offline.OFFLINE_INPUTS,
+                f"offline_input must be one of {offline.OFFLINE_INPUTS}, got {self.offline_input!r}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,9 @@
 - `start_single_threaded_backend`: JAX's CPU client sizes its intra-op thread pool by the
   process's CPU affinity when it starts; started with one CPU, the MPO update runs as fast (wall)
   and spends 1.5x less CPU time (benchmarks/learner_throughput.py, docs/agents.md), CPU the
-  actors and the evaluator need on 2 cores. The affinity is restored afterwards, so the
-  process still runs on any CPU.
+  actors and the evaluator need on 2 cores. The affinity is restored afterwards for every thread
+  of the process (the client's threads inherit the narrowed one), so its work still runs on any
+  CPU: left pinned, every chef process ran its jitted code on the same CPU.
 Both must run before the process's first JAX computation.
 """
 import os
@@ -33,4 +34,5 @@ def start_single_threaded_backend() -> None:
     try:
         jax.devices("cpu")  # Creates the CPU client and its thread pool.
     finally:
-        os.sched_setaffinity(0, cpus)
+        for thread in os.listdir("/proc/self/task"):  # Linux thread ids; affinity is per thread.
+            os.sched_setaffinity(int(thread), cpus)

@@ -8,31 +8,14 @@ import numpy as np
 import pytest
 
 import rgb_stacking_env
-from chef.data import layout, replay, rlds_writer
+from chef.data import layout, replay
 from chef.mtopt import collection, rgb_tasks
-from chef.stages import components, episodes, evaluation
+from chef.stages import components, evaluation
 from experiments import collect
-from tests.chef.data import synthetic
+from tests.chef.data import env_episodes, synthetic
 
 SEEDS = (11, 12)
 LENGTH = 24
-
-
-class _RandomActor:
-    """Uniform canonical actions (the `run_episode` actor interface)."""
-
-    def __init__(self, seed: int):
-        self._rng = np.random.default_rng(seed)
-
-    def observe_first(self, timestep) -> None:
-        del timestep
-
-    def set_task(self, task: int) -> None:
-        del task
-
-    def select_action(self, observation) -> np.ndarray:
-        del observation
-        return self._rng.uniform(-1.0, 1.0, 5).astype(np.float32)
 
 
 def _config(object_set: str = "test_random"):
@@ -46,18 +29,7 @@ def _config(object_set: str = "test_random"):
 def dataset(tmp_path_factory):
     """Two episodes of random canonical actions in a random object set, recorded as an actor does."""
     directory = tmp_path_factory.mktemp("replay") / "actor_0"
-    config = _config()
-    writer = rlds_writer.EpisodeWriter(directory, rgb_stacking_env.TASK_NAMES,
-                                       environment=components.environment_metadata(config))
-    env = components.make_env(config, seed=123)
-    actor = _RandomActor(0)
-    for seed in SEEDS:
-        result = episodes.run_episode(env, actor, [0], LENGTH, [writer], seed=seed)
-        writer.end_episode(rlds_writer.EpisodeMetadata(
-            stage="collect", success=result.success, triplet=components.triplet_label(env.simulation.scene.triplet),
-            seed=seed))
-    writer.close()
-    env.close()
+    env_episodes.write_random_episodes(directory, _config(), SEEDS)
     return directory
 
 

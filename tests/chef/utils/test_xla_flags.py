@@ -1,5 +1,8 @@
 import os
 
+import jax
+import jax.numpy as jnp
+
 from chef.utils import xla_flags
 
 
@@ -15,7 +18,10 @@ def test_cpu_defaults_are_added_once_and_never_override_a_users_flag(monkeypatch
     assert os.environ["XLA_FLAGS"].split() == list(xla_flags.CPU_DEFAULTS)
 
 
-def test_starting_the_backend_restores_the_cpu_affinity():
+def test_starting_the_backend_restores_the_cpu_affinity_of_every_thread():
     cpus = os.sched_getaffinity(0)
     xla_flags.start_single_threaded_backend()  # conftest started it already: idempotent.
-    assert os.sched_getaffinity(0) == cpus
+    jax.block_until_ready(jnp.ones((64, 64)) @ jnp.ones((64, 64)))
+    # The CPU client's threads, created while the affinity was narrowed, run on every CPU too.
+    assert {tid: os.sched_getaffinity(int(tid)) for tid in os.listdir("/proc/self/task")} == {
+        tid: cpus for tid in os.listdir("/proc/self/task")}

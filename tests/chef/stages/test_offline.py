@@ -1,0 +1,63 @@
+"""Offline training's data: the in-memory and the streamed input give the same batches' layout and
+proportions on real environment datasets, read once per process, and a candidate trains on each."""
+import jax
+import numpy as np
+import pytest
+
+from chef.stages import offline
+from experiments import sweep
+from tests.chef.data import env_episodes
+
+
+def _config(offline_input: str):
+    config = sweep.get_config("tiny")
+    config.env.episode_length = 12
+    config.learner.offline_input = offline_input
+    config.learner.num_steps = 20
+    config.learner.checkpoint_period = 10
+    return config
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """COLLECT (two actors) and EXECUTE datasets of random actions, as FINE-TUNE mixes them."""
+    root = tmp_path_factory.mktemp("offline")
+    for name, seeds in (("collect/actor_0", [1, 2]), ("collect/actor_1", [3]), ("execute/c0", [4, 5])):
+        env_episodes.write_random_episodes(root / name, _config("memory"), seeds, stage=name.split("/")[0])
+    return [[str(root / "collect/actor_0"), str(root / "collect/actor_1")], [str(root / "execute/c0")]]
+
+
+def _observation_rows(transitions) -> set[bytes]:
+    """Each transition's observation (all keys) as bytes."""
+    leaves = [np.reshape(x, (len(x), -1)) for x in jax.tree_util.tree_leaves(transitions.observation)]
+    return {row.tobytes() for row in np.concatenate(leaves, axis=1)}
+
+
+def test_memory_and_stream_batches_agree_in_layout_and_proportions(sources):
+    config = _config("memory")
+    loaded = [offline.load_source(group, offline.make_options(config)) for group in sources]
+    collect, execute = (_observation_rows(b.gather(np.arange(b.size))) for b in loaded)
+    assert collect and execute and not collect & execute
+    batches = {name: offline.make_iterator(_config(name), sources, [0.25, 0.75], seed=0)
+               for name in offline.OFFLINE_INPUTS}
+    first = {name: next(iterator) for name, iterator in batches.items()}
+    assert jax.tree_util.tree_structure(first["memory"]) == jax.tree_util.tree_structure(first["stream"])
+    for a, b in zip(jax.tree_util.tree_leaves(first["memory"]), jax.tree_util.tree_leaves(first["stream"])):
+        assert a.shape == b.shape and a.dtype == b.dtype
+    share = config.learner.batch_size // 4
+    for iterator in batches.values():
+        for _ in range(5):
+            batch = next(iterator)
+            head = jax.tree_util.tree_map(lambda x: x[:share], batch)
+            tail = jax.tree_util.tree_map(lambda x: x[share:], batch)
+            assert _observation_rows(head) <= collect and _observation_rows(tail) <= execute
+    again = offline.make_iterator(config, sources, [0.5, 0.5], seed=1)
+    assert all(a is b for a, b in zip(again._buffers, loaded))  # The same sources are not read again.
+
+
+@pytest.mark.parametrize("offline_input", offline.OFFLINE_INPUTS)
+def test_a_candidate_trains_and_checkpoints_on_either_input(sources, tmp_path, offline_input):
+    metrics = offline.train(_config(offline_input), sources, [0.5, 0.5], str(tmp_path), progress=False)
+    assert metrics and all(np.isfinite(v) for v in metrics.values())
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_10", "step_20"]
+    assert (tmp_path / "policy").is_dir()
