@@ -50,6 +50,9 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.dataset_dir = ""  # Existing RLDS directories to train on, comma-separated; "" collects a new one.
     c.extra_tasks = ()  # New tasks (e.g. 'place-blue-on-red') relabelled onto the data.
     c.decision_period = DECISION_PERIOD  # Control steps per QT-Opt decision (collection, training, evaluation).
+    # Where episodes end, in collection, training targets and evaluation alike: 'success' (MT-Opt: at the
+    # collected-for task's first success or TERMINATE) or 'deadline' (at the step limit; chef.mtopt.collection).
+    c.episode_end = "success"
     # Velocity noise is per decision, held for decision_period control steps: 0.08 of the bound gives
     # about 40 % lift and 10 % placement success (0.3 at 20 Hz decisions gives about 55 % and 20 %).
     # random_action_probability: per decision, a uniform random action instead of the scripted one.

@@ -22,7 +22,7 @@ from absl import logging
 from chef.agents.qtopt.actor import QtOptActor
 from chef.agents.qtopt.config import QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import bc_reference, evaluation, q_profile, terminate
+from chef.mtopt import bc_reference, collection, evaluation, q_profile, terminate
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.impersonation import STRATEGIES, ImpersonationConfig, impersonate, pool_sizes
 from chef.mtopt.rebalancing import RebalancedSampler, UniformSampler
@@ -54,6 +54,9 @@ class GridConfig:
     # MT-Opt's TERMINATE action (chef.mtopt.terminate): the share of hindsight terminate examples per
     # batch; 0 = no TERMINATE action (episodes run to their step limit, judged at the last state).
     terminate_fraction: float = 0.0
+    # Where episodes end in training targets and evaluation (collection.EPISODE_ENDS): 'success' (MT-Opt:
+    # at the first success, success absorbing) or 'deadline' (judged at the step limit only).
+    episode_end: str = "success"
 
     def __post_init__(self):
         require(set(self.strategies) <= set(GRID_STRATEGIES) and (self.strategies or self.bc_steps),
@@ -71,6 +74,8 @@ class GridConfig:
         require(self.bc_learning_rate > 0, f"bc_learning_rate must be > 0, got {self.bc_learning_rate}")
         require(0.0 <= self.terminate_fraction < 1.0,
                 f"terminate_fraction must lie in [0, 1), got {self.terminate_fraction}")
+        require(self.episode_end in collection.EPISODE_ENDS,
+                f"episode_end must be one of {collection.EPISODE_ENDS}, got {self.episode_end!r}")
 
     @property
     def terminate(self) -> bool:
@@ -121,7 +126,8 @@ def make_cell_learner(table: EpisodeTable, family: TaskFamily, strategy: str, sa
     rng = np.random.default_rng(seed)
     sampler = (RebalancedSampler(pools, grid.success_fraction, rng) if sampler_name == "rebalanced"
                else UniformSampler(pools, rng))
-    batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng, grid.terminate_fraction)
+    batches = TransitionBatches(table, sampler, qtopt.batch_size, grid.gamma, rng, grid.terminate_fraction,
+                                grid.episode_end)
     example = {k: v[0] for k, v in table.observations.items()}
     learner = QtOptLearner(qtopt, batches, example, action_min, action_max, jax.random.PRNGKey(seed),
                            vector_statistics=statistics or vector_statistics(table, qtopt))
@@ -156,7 +162,7 @@ def profile_cell(learner: QtOptLearner, table: EpisodeTable, family: TaskFamily,
     pools = impersonate(table.records(family), family, impersonation_config(strategy, grid), seed)
     rng = np.random.default_rng(seed)
     batch = next(TransitionBatches(table, UniformSampler(pools, rng), PROFILE_BATCH_SIZE, grid.gamma, rng,
-                                   grid.terminate_fraction))
+                                   grid.terminate_fraction, grid.episode_end))
     q_function = q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0])
     return q_profile.q_profile(q_function, batch, action_min, action_max, qtopt.cem, jax.random.PRNGKey(seed))
 
@@ -171,7 +177,7 @@ def evaluate_cell(learner: QtOptLearner, env, family: TaskFamily, qtopt: QtOptCo
         actor.task_id = family.task_id(task)
         outcomes = evaluation.evaluate_task(env, actor.select_action, family, task, grid.eval_episodes,
                                             grid.pick_steps, grid.place_steps, grid.decision_period,
-                                            grid.terminate)
+                                            grid.terminate, grid.episode_end)
         rates[task] = float(np.mean(outcomes))
     return rates
 
@@ -209,7 +215,7 @@ def run_grid(table: EpisodeTable, family: TaskFamily, env, qtopt: QtOptConfig, g
         rates[BC_CELL] = bc_reference.filtered_bc_rates(
             table, family, pools, env, qtopt, grid.bc_steps, grid.bc_learning_rate, grid.eval_episodes,
             grid.pick_steps, grid.place_steps, grid.decision_period, *action_bounds(env),
-            vector_statistics(table, qtopt), seed)
+            vector_statistics(table, qtopt), seed, grid.episode_end)
         finished(BC_CELL)
     for strategy, sampler_name in itertools.product(grid.strategies, grid.samplers):
         cell = f"{strategy} / {sampler_name}"

@@ -77,8 +77,9 @@ def train_task_policy(table: EpisodeTable, episodes: Sequence[EpisodeId], qtopt:
 def filtered_bc_rates(table: EpisodeTable, family: TaskFamily, pools: TaskPools, env, qtopt: QtOptConfig,
                       num_steps: int, learning_rate: float, eval_episodes: int, pick_steps: int, place_steps: int,
                       decision_period: int, action_min: np.ndarray, action_max: np.ndarray,
-                      statistics: tuple[Sequence[float], Sequence[float]], seed: int) -> dict[str, float]:
-    """Success rate per task of BC on that task's success pool."""
+                      statistics: tuple[Sequence[float], Sequence[float]], seed: int,
+                      episode_end: str = "success") -> dict[str, float]:
+    """Success rate per task of BC on that task's success pool (evaluated as `evaluation.evaluate_task`)."""
     rates = {}
     for task in family.names:
         successes = pools[task]["success"]
@@ -88,6 +89,6 @@ def filtered_bc_rates(table: EpisodeTable, family: TaskFamily, pools: TaskPools,
         policy = train_task_policy(table, successes, qtopt, num_steps, learning_rate, action_min, action_max,
                                    statistics, seed, name=task)
         outcomes = evaluation.evaluate_task(env, policy, family, task, eval_episodes, pick_steps, place_steps,
-                                            decision_period)
+                                            decision_period, episode_end=episode_end)
         rates[task] = float(np.mean(outcomes))
     return rates

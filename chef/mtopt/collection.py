@@ -1,15 +1,22 @@
 """Continuous multi-task collection: each chain is a pick task, then a place task.
 
-After a reset the bootstrap policy runs `pick_steps` steps for an acquisition
-task (lift-*) and, without a reset, `place_steps` steps for a placement task
-(place-*, stack_leave). Each segment is written as its own RLDS episode
-(MT-Opt's episode of one task): metadata `task_sequence = (task collected
-for,)`, `success` = every family task's predicate on the segment's final
-state, and a sparse reward: 0 until the last step, which gets the success
-labels and discount 0 (MT-Opt episodes end where success is judged).
-With `decision_period` P > 1 every recorded step is one decision held for P
-control steps (`chef.wrappers.ActionRepeat`): pick_steps and
-place_steps stay in control steps, so a segment has ceil(steps / P) steps.
+After a reset the bootstrap policy acts for an acquisition task (lift-*) and, without a reset,
+for a placement task (place-*, stack_leave). Each segment is written as its own RLDS episode
+(MT-Opt's episode of one task): metadata `task_sequence = (task collected for,)`, `success` =
+every family task's predicate on the segment's final state, and a sparse reward: 0 until the
+last step, which gets the success labels and discount 0 (MT-Opt episodes end where success is
+judged).
+
+Where a segment ends (`episode_end`, one of EPISODE_ENDS):
+- 'success' (MT-Opt's): at the first decision after which the collected-for task's predicate
+  holds, when the policy sets TERMINATE (a `Policy` returning None), or at the step limit
+  (`pick_steps` / `place_steps`), whichever comes first;
+- 'deadline': always at the step limit (success is judged there, whatever happened before).
+A segment that ends before its first action writes no episode.
+
+With `decision_period` P > 1 every recorded step is one decision held for P control steps
+(`chef.wrappers.ActionRepeat`): pick_steps and place_steps stay in control steps, so a segment
+has at most ceil(steps / P) steps.
 A learned policy (a `ChainPolicy`, e.g. `chef.mtopt.online.LearnedChain`) can act
 through chains in place of the scripted one; metadata `stage` names which acted.
 Chain c of a collection with seed s is reset with `chain_seed(s, c)` = s * CHAINS_PER_SEED + c,
@@ -19,7 +26,7 @@ dataset's `environment` metadata has `chained_segments`).
 """
 import dataclasses
 import os
-from typing import Callable, Protocol
+from typing import Callable, Optional, Protocol
 
 import dm_env
 import numpy as np
@@ -34,7 +41,8 @@ from chef.utils.config import require
 
 STAGE = "mtopt_bootstrap"
 CHAINS_PER_SEED = 1_000_000  # Chain seeds of collection seed s: s * CHAINS_PER_SEED + chain.
-Policy = Callable[[dict], np.ndarray]
+EPISODE_ENDS = ("success", "deadline")  # Where a segment ends (module docstring).
+Policy = Callable[[dict], Optional[np.ndarray]]  # None: TERMINATE (ends the segment; 'success' only).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +54,7 @@ class CollectionConfig:
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
     decision_period: int = 1  # Control steps per recorded agent step (`chef.mtopt.decisions`).
     random_action_probability: float = 0.0  # Per decision: a uniform random action instead (exploration).
+    episode_end: str = "success"  # One of EPISODE_ENDS.
 
     def __post_init__(self):
         require(1 <= self.num_chains <= CHAINS_PER_SEED,
@@ -57,6 +66,7 @@ class CollectionConfig:
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
         require(0.0 <= self.random_action_probability <= 1.0,
                 f"random_action_probability must lie in [0, 1], got {self.random_action_probability}")
+        require(self.episode_end in EPISODE_ENDS, f"episode_end must be one of {EPISODE_ENDS}, got {self.episode_end!r}")
 
 
 def pick_colour(task: str, rng: np.random.Generator) -> str:
@@ -87,28 +97,36 @@ def place_target(task: str, held: str, rng: np.random.Generator) -> str:
 
 def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy, num_steps: int,
                 family: TaskFamily, writer: EpisodeWriter | None, collected_for: str,
-                metadata: EpisodeMetadata) -> tuple[dm_env.TimeStep, dict[str, bool]]:
-    """Runs `policy` for `num_steps` from `first` (the current state), writing one episode.
+                metadata: EpisodeMetadata, episode_end: str = "success") -> tuple[dm_env.TimeStep, dict[str, bool]]:
+    """Runs `policy` from `first` (the current state) until the segment ends (`episode_end`, see
+    the module docstring), writing one episode.
 
     Returns the last environment timestep and the family's success labels at the end.
     """
     if num_steps < 1:
         raise ValueError(f"num_steps must be >= 1, got {num_steps}")
-    zero = np.zeros(len(family), np.float32)
-    if writer is not None:
-        writer.add_first(dm_env.restart(first.observation))
-    timestep = first
-    for step in range(num_steps):
+    timestep, steps = first, []  # steps: the (action, timestep) of each decision.
+    for _ in range(num_steps):
         action = policy(timestep.observation)
-        timestep = env.step(action)
-        if step == num_steps - 1 or timestep.last():
+        if action is None:
+            if episode_end == "deadline":
+                raise ValueError("a policy ended a segment (TERMINATE) with episode_end='deadline'")
             break
-        if writer is not None:
-            writer.add(action, dm_env.transition(zero, timestep.observation))
+        timestep = env.step(action)
+        steps.append((action, timestep))
+        if timestep.last():
+            break
+        if episode_end == "success" and family.task(collected_for).success(
+                rgb_tasks.final_state_from_simulation(env.simulation)):
+            break
     labels = family.success_labels(rgb_tasks.final_state_from_simulation(env.simulation))
-    if writer is not None:
-        writer.add(action, dm_env.termination(np.asarray([labels[t] for t in family.names], np.float32),
-                                              timestep.observation))
+    if writer is not None and steps:
+        zero = np.zeros(len(family), np.float32)
+        writer.add_first(dm_env.restart(first.observation))
+        for action, step in steps[:-1]:
+            writer.add(action, dm_env.transition(zero, step.observation))
+        writer.add(steps[-1][0], dm_env.termination(np.asarray([labels[t] for t in family.names], np.float32),
+                                                    timestep.observation))
         writer.end_episode(dataclasses.replace(metadata, success=tuple(labels[t] for t in family.names),
                                                task_sequence=(collected_for,)))
     return timestep, labels
@@ -188,13 +206,13 @@ def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, 
         policy.start(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
         timestep, labels = run_segment(env, timestep, policy.pick(pick_task), pick_steps, family, writer,
-                                       pick_task, metadata)
+                                       pick_task, metadata, config.episode_end)
         summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task], "stage": policy.stage})
         if timestep.last():  # The environment ended the episode early; start a new chain.
             continue
         place_task = str(rng.choice(place_tasks))
         _, labels = run_segment(env, timestep, policy.place(place_task), place_steps, family, writer, place_task,
-                                metadata)
+                                metadata, config.episode_end)
         summaries.append({"chain": chain, "task": place_task, "success": labels[place_task],
                           "stage": policy.stage})
     return summaries

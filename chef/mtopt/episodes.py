@@ -9,10 +9,17 @@ predicates (`chef.mtopt.rgb_tasks.final_state_from_observation`), so a family
 with tasks the data was never collected for relabels old data; detector
 labels can replace them (`with_labels`).
 
-`TransitionBatches` turns sampled (episode, task) pairs into QT-Opt batches:
-a uniformly drawn step of the episode, reward = the task's success label on
-the episode's last transition and 0 before, discount = 0 on the last
-transition and `gamma` before. With `terminate_fraction` > 0 the actions get
+`TransitionBatches` turns sampled (episode, task) pairs into QT-Opt batches of a
+uniformly drawn step of the episode. How rewards arrive follows where the episodes
+ended (`collection.EPISODE_ENDS`):
+- 'success': the task's success is absorbing. A transition into a state where the
+  task's predicate holds (`step_labels`) gets reward 1 and discount 0; every other
+  transition gets reward 0 and discount `gamma`, the last one of an episode cut at
+  its step limit included (it bootstraps from the final state). Acting sooner earns
+  more, so Q depends on the action wherever success is reachable.
+- 'deadline': reward = the task's success label on the episode's last transition
+  and 0 before, discount = 0 on the last transition and `gamma` before.
+With `terminate_fraction` > 0 the actions get
 MT-Opt's TERMINATE switch (`chef.mtopt.terminate`): that fraction of the
 examples terminate at the drawn step, with its per-step predicate label as
 reward and no bootstrap; the others continue as above.
@@ -58,7 +65,11 @@ class EpisodeTable:
         labels = np.asarray(labels, bool)
         if labels.shape[0] != len(self):
             raise ValueError(f"labels must have {len(self)} rows, got {labels.shape}")
-        return dataclasses.replace(self, labels=labels)
+        step_labels = self.step_labels
+        if step_labels is not None:  # The episodes' last steps are judged by the new labels too.
+            step_labels = step_labels.copy()
+            step_labels[self.starts + self.lengths - 1] = labels
+        return dataclasses.replace(self, labels=labels, step_labels=step_labels)
 
 
 def predicate_labels(first_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
@@ -122,15 +133,19 @@ class TransitionBatches(Iterator[types.Transition]):
     """Endless QT-Opt batches from a pair sampler over a table's episodes."""
 
     def __init__(self, table: EpisodeTable, sampler: PairSampler, batch_size: int, gamma: float,
-                 rng: np.random.Generator, terminate_fraction: float = 0.0):
+                 rng: np.random.Generator, terminate_fraction: float = 0.0, episode_end: str = "success"):
         if not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must lie in (0, 1], got {gamma}")
         if not 0.0 <= terminate_fraction < 1.0:
             raise ValueError(f"terminate_fraction must lie in [0, 1), got {terminate_fraction}")
-        if terminate_fraction and table.step_labels is None:
-            raise ValueError("terminate_fraction > 0 needs the table's per-step labels (step_labels)")
+        if episode_end not in collection.EPISODE_ENDS:
+            raise ValueError(f"episode_end must be one of {collection.EPISODE_ENDS}, got {episode_end!r}")
+        if (terminate_fraction or episode_end == "success") and table.step_labels is None:
+            raise ValueError("terminate_fraction > 0 and episode_end='success' need the table's per-step labels "
+                             "(step_labels)")
         self._table, self._sampler, self._batch_size = table, sampler, batch_size
         self._gamma, self._rng, self._terminate_fraction = gamma, rng, terminate_fraction
+        self._episode_end = episode_end
 
     def __next__(self) -> types.Transition:
         pairs = self._sampler.sample(self._batch_size)
@@ -138,12 +153,16 @@ class TransitionBatches(Iterator[types.Transition]):
         num_transitions = self._table.lengths[episodes] - 1  # [B]
         step = self._rng.integers(0, num_transitions)  # [B]
         index = self._table.starts[episodes] + step  # [B]
-        is_last = step == num_transitions - 1  # [B]
-        success = self._table.labels[episodes, pairs.task_ids]  # [B]
-        observations = self._table.observations
-        action, reward = self._table.actions[index], (is_last & success).astype(np.float32)
-        discount = np.where(is_last, 0.0, self._gamma).astype(np.float32)
         next_index = index + 1
+        if self._episode_end == "success":
+            reached = self._table.step_labels[next_index, pairs.task_ids]  # [B]
+            reward, discount = reached.astype(np.float32), np.where(reached, 0.0, self._gamma).astype(np.float32)
+        else:
+            is_last = step == num_transitions - 1  # [B]
+            reward = (is_last & self._table.labels[episodes, pairs.task_ids]).astype(np.float32)
+            discount = np.where(is_last, 0.0, self._gamma).astype(np.float32)
+        observations = self._table.observations
+        action = self._table.actions[index]
         if self._terminate_fraction:
             ends = self._rng.random(len(index)) < self._terminate_fraction  # [B]
             switch = np.where(ends, terminate.TERMINATE, terminate.CONTINUE).astype(action.dtype)

@@ -8,7 +8,10 @@ predicate on the final simulator state. With `decision_period` P the policy
 (and the scripted pick) act once per P control steps, as in collection;
 pick_steps and place_steps count control steps. With `terminate`, the policy's
 actions carry MT-Opt's TERMINATE switch last (`chef.mtopt.terminate`): the
-episode ends, and is judged, at the first decision that sets it.
+episode ends, and is judged, at the first decision that sets it. With
+`episode_end='success'` (as in collection) an episode also ends at the first
+decision after which the task's predicate holds, and the scripted pick of a
+placement task ends once its object is lifted.
 """
 from typing import Callable, Mapping
 
@@ -30,7 +33,8 @@ def placed_object(task: str) -> str:
 
 
 def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num_steps: int,
-         with_terminate: bool = False) -> dm_env.TimeStep:
+         with_terminate: bool = False, done: Callable[[], bool] = lambda: False) -> dm_env.TimeStep:
+    """Steps `policy` until `num_steps`, the environment's end, TERMINATE or `done()` after a step."""
     for _ in range(num_steps):
         if timestep.last():
             break
@@ -40,27 +44,35 @@ def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num
             if ends:
                 break
         timestep = env.step(action)
+        if done():
+            break
     return timestep
 
 
 def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, task: str, num_episodes: int,
                   pick_steps: int, place_steps: int, decision_period: int = 1,
-                  with_terminate: bool = False) -> list[bool]:
+                  with_terminate: bool = False, episode_end: str = "success") -> list[bool]:
     """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
     spec = family.task(task)
     env = decisions.with_decision_period(env, decision_period)
     pick_steps = decisions.num_decisions(pick_steps, decision_period)
     place_steps = decisions.num_decisions(place_steps, decision_period)
     scripted_pick = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), decision_period)
+    at_success = episode_end == "success"
+
+    def holds(predicate) -> Callable[[], bool]:
+        return lambda: at_success and bool(predicate(rgb_tasks.final_state_from_simulation(env.simulation)))
+
     outcomes = []
     for _ in range(num_episodes):
         timestep = env.reset()
         steps = pick_steps
         if spec.skill == rgb_tasks.PLACEMENT:
+            colour = placed_object(task)
             scripted_pick.reset(timestep.observation)
-            scripted_pick.start_pick(placed_object(task))
-            timestep = _run(env, timestep, scripted_pick, pick_steps)
+            scripted_pick.start_pick(colour)
+            timestep = _run(env, timestep, scripted_pick, pick_steps, done=holds(lambda state: rgb_tasks.is_lifted(state, colour)))
             steps = place_steps
-        _run(env, timestep, policy, steps, with_terminate)
+        _run(env, timestep, policy, steps, with_terminate, done=holds(spec.success))
         outcomes.append(bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation))))
     return outcomes

@@ -1,6 +1,7 @@
 """What the MT-Opt launchers build from an experiments/mtopt.py config ('state', 'tiny').
 
-The validated collection, QT-Opt and grid configs, all at the config's `decision_period`;
+The validated collection, QT-Opt and grid configs, all at the config's `decision_period` and
+`episode_end`;
 the environment, long enough for a whole chain; the bootstrap dataset (collected, or reused
 from `dataset_dir`); and episode tables, checked against the decision period.
 """
@@ -36,14 +37,12 @@ def from_config(config: ml_collections.ConfigDict) -> LaunchSetup:
     """The validated configs of `config`."""
     family = rgb_tasks.rgb_task_family(tuple(config.extra_tasks))
     period = int(config.decision_period)
+    shared = {"decision_period": period, "episode_end": config.get("episode_end", "success")}
     collect_config = config_lib.from_config(
-        collection.CollectionConfig, {**config_lib.to_dict(config.collection), "decision_period": period},
-        where="collection")
+        collection.CollectionConfig, {**config_lib.to_dict(config.collection), **shared}, where="collection")
     qtopt = config_lib.from_config(QtOptConfig, {**config_lib.to_dict(config.qtopt), "num_tasks": len(family)},
                                    where="qtopt")
-    grid = config_lib.from_config(
-        ablation.GridConfig, {**config_lib.to_dict(config.grid), "decision_period": period},
-        where="grid")
+    grid = config_lib.from_config(ablation.GridConfig, {**config_lib.to_dict(config.grid), **shared}, where="grid")
     if grid.terminate:  # The switch after the environment's actions: CEM tries only its bounds.
         cem = dataclasses.replace(qtopt.cem, binary_dims=(*qtopt.cem.binary_dims, len(ACTION_NAMES)))
         qtopt = dataclasses.replace(qtopt, cem=cem)

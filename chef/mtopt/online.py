@@ -50,20 +50,26 @@ class OnlineConfig:
 class LearnedChain:
     """A `collection.ChainPolicy` of a QT-Opt actor: it acts for each segment's task.
 
-    With `with_terminate` the actor's TERMINATE switch is dropped: collected segments run to their
-    step limit (every recorded step yields a hindsight terminate example anyway)."""
+    With `with_terminate` the actor's TERMINATE switch ends the segment (returns None) when
+    segments end at success (`episode_end='success'`), and is dropped with 'deadline' (segments
+    run to their step limit; every recorded step yields a hindsight terminate example anyway)."""
 
     stage = ONLINE_STAGE
 
-    def __init__(self, actor: QtOptActor, family: TaskFamily, with_terminate: bool = False):
+    def __init__(self, actor: QtOptActor, family: TaskFamily, with_terminate: bool = False,
+                 episode_end: str = "success"):
         self._actor, self._family, self._with_terminate = actor, family, with_terminate
+        self._terminates = with_terminate and episode_end == "success"
 
     def start(self, first_observation: dict) -> None:
         del first_observation  # The actor keeps no per-chain state.
 
-    def _act(self, observation: dict) -> np.ndarray:
+    def _act(self, observation: dict) -> np.ndarray | None:
         action = self._actor.select_action(observation)
-        return terminate.split(action)[0] if self._with_terminate else action
+        if not self._with_terminate:
+            return action
+        action, ends = terminate.split(action)
+        return None if ends and self._terminates else action
 
     def pick(self, task: str) -> collection.Policy:
         self._actor.task_id = self._family.task_id(task)
@@ -81,7 +87,8 @@ def collect_round(directory: str | os.PathLike, env: dm_env.Environment, family:
                        epsilon=online.epsilon, seed=seed)
     config = dataclasses.replace(collect_config, num_chains=online.chains_per_round)
     return collection.collect_dataset(directory, env, family, config, seed,
-                                      LearnedChain(actor, family, grid.terminate), online.scripted_fraction)
+                                      LearnedChain(actor, family, grid.terminate, grid.episode_end),
+                                      online.scripted_fraction)
 
 
 def learned_successes(summaries: list[dict], family: TaskFamily) -> dict[str, dict[str, int]]:

@@ -30,10 +30,10 @@ class _FixedPairs:
         return self._pairs
 
 
-def test_transition_batches_have_sparse_reward_at_the_episode_end():
+def test_deadline_batches_have_sparse_reward_at_the_episode_end():
     table = _table()
     batches = TransitionBatches(table, _FixedPairs([0] * 50 + [1] * 50, [0] * 50 + [1] * 50), 100, 0.9,
-                                np.random.default_rng(0))
+                                np.random.default_rng(0), episode_end="deadline")
     batch = next(batches)
     x, next_x = batch.observation["x"][:, 0], batch.next_observation["x"][:, 0]
     np.testing.assert_array_equal(next_x, x + 1)
@@ -52,7 +52,7 @@ def test_terminate_examples_are_judged_at_their_own_step():
     step_labels[[1, 4], 0] = True
     table = dataclasses.replace(_table(), step_labels=step_labels)
     batches = TransitionBatches(table, _FixedPairs([0] * 500 + [1] * 500, [0] * 1000), 1000, 0.9,
-                                np.random.default_rng(0), terminate_fraction=0.25)
+                                np.random.default_rng(0), terminate_fraction=0.25, episode_end="deadline")
     batch = next(batches)
     x, switch = batch.observation["x"][:, 0].astype(int), batch.action[:, -1]
     ends = switch == terminate.TERMINATE
@@ -69,9 +69,34 @@ def test_terminate_examples_are_judged_at_their_own_step():
     np.testing.assert_array_equal(batch.next_observation["x"][~ends, 0], x[~ends] + 1)
 
     with pytest.raises(ValueError, match="step_labels"):
-        TransitionBatches(_table(), _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), 0.5)
+        TransitionBatches(_table(), _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), 0.5, "deadline")
+    with pytest.raises(ValueError, match="step_labels"):
+        TransitionBatches(_table(), _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0))  # 'success'
+    with pytest.raises(ValueError, match="episode_end"):
+        TransitionBatches(table, _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), episode_end="never")
     with pytest.raises(ValueError, match="terminate_fraction"):
         TransitionBatches(table, _FixedPairs([0], [0]), 1, 0.9, np.random.default_rng(0), 1.0)
+
+
+def test_success_batches_reward_each_first_arrival_and_bootstrap_a_cut_failure():
+    # Task a1 (column 0) holds at steps 2 (episode 0's last) and 5 (inside episode 1); a2 never.
+    step_labels = np.zeros((7, 3), bool)
+    step_labels[[2, 5], 0] = True
+    table = dataclasses.replace(_table(), step_labels=step_labels)
+    pairs = _FixedPairs([0] * 200 + [1] * 200 + [1] * 200, [0] * 400 + [1] * 200)
+    batch = next(TransitionBatches(table, pairs, 600, 0.9, np.random.default_rng(0)))
+    x, task = batch.observation["x"][:, 0].astype(int), batch.extras[TASK_ID]
+    np.testing.assert_array_equal(batch.next_observation["x"][:, 0], x + 1)
+    reached = (task == 0) & np.isin(x + 1, [2, 5])  # Transitions into a state where a1 holds.
+    assert set(x[reached]) == {1, 4} and set(x[:400]) == {0, 1, 3, 4, 5}
+    np.testing.assert_array_equal(batch.reward, reached.astype(np.float32))
+    np.testing.assert_allclose(batch.discount, np.where(reached, 0.0, 0.9))
+    # a2 never holds: every transition bootstraps, episode 1's last (5 -> 6, cut at the limit) too.
+    assert (task == 1).sum() == 200 and np.all(batch.discount[task == 1] == np.float32(0.9))
+    # Detector labels replace the episodes' last-step labels: episode 1 now ends in an a2 success.
+    relabelled = table.with_labels(np.array([[True, False, False], [False, True, False]]))
+    assert relabelled.step_labels[6, 1] and not relabelled.step_labels[6, 0] and relabelled.step_labels[5, 0]
+    assert not table.step_labels[6, 1]  # The original table is unchanged.
 
 
 def test_records_route_by_collected_for_and_labels():

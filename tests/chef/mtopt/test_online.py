@@ -19,9 +19,11 @@ def _online_config(config) -> online.OnlineConfig:
 
 
 def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
-    """With the TERMINATE switch on, the Q-actions have it last; the written actions do not."""
+    """With the TERMINATE switch on, the Q-actions have it last; the written actions do not. (Episodes
+    end at the step limit here; tests/chef/mtopt/test_collection.py covers ending at TERMINATE.)"""
     config = mtopt_experiments.get_config("tiny")
     config.grid.terminate_fraction = 0.5
+    config.episode_end = "deadline"
     setup = launch_setup.from_config(config)
     env = launch_setup.make_env(config, setup)
     learner = QtOptLearner(setup.qtopt, iter(()), env.reset().observation,

@@ -1,0 +1,27 @@
+"""The known-answer problem of `chef.mtopt.point_reach`: QT-Opt's greedy success when episodes end
+at the first success and when the reward comes at a fixed deadline, on the same rollouts; one
+JSON line. docs/mt_opt.md ("Where an episode ends") quotes it.
+
+  .venv/bin/python scripts/point_reach.py --layers=256     # the state config's layer width
+"""
+import json
+
+from absl import app, flags
+
+from chef.utils import xla_flags
+
+_LAYERS = flags.DEFINE_integer("layers", 64, "Units per QT-Opt layer (experiments/mtopt.py:state has 256).")
+_STEPS = flags.DEFINE_integer("steps", 3000, "Learner steps per episode end.")
+
+
+def main(argv):
+    del argv
+    xla_flags.start_single_threaded_backend()
+    from chef.mtopt import point_reach  # pylint: disable=import-outside-toplevel  After the backend.
+    from experiments import mtopt  # pylint: disable=import-outside-toplevel
+    config = point_reach.qtopt_config(mtopt.get_config("state").qtopt, _LAYERS.value)
+    print(json.dumps(point_reach.compare(config, _STEPS.value)), flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
