@@ -17,8 +17,11 @@ from rgb_stacking_env.environment import ACTION_NAMES
 
 DECISION_PERIOD = 5  # 150 control steps (7.5 s) per segment = 30 decisions.
 GRIPPER_DIM = ACTION_NAMES.index("gripper")  # A switch (> 0 closes): CEM tries only open and closed.
+# QT-Opt's state inputs: the pinch pose, the gripper, each object's pose and its pose relative to the
+# pinch (`to_pinch`: where to move to grasp it, without the network having to subtract two poses).
 STATE_KEYS = ("sawyer/pinch/pose", "gripper/joints/angle", "gripper/grasp", "rgb30_red/abs_pose",
-              "rgb30_green/abs_pose", "rgb30_blue/abs_pose")
+              "rgb30_green/abs_pose", "rgb30_blue/abs_pose", "rgb30_red/to_pinch", "rgb30_green/to_pinch",
+              "rgb30_blue/to_pinch")
 
 
 def detector_config(variant: str) -> ml_collections.ConfigDict:
