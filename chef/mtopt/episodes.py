@@ -25,6 +25,7 @@ examples terminate at the drawn step, with its per-step predicate label as
 reward and no bootstrap; the others continue as above.
 """
 import dataclasses
+import os
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -72,16 +73,19 @@ class EpisodeTable:
         return dataclasses.replace(self, labels=labels, step_labels=step_labels)
 
 
-def predicate_labels(first_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
-    """[T] bool: the family's predicates on an episode's final observation."""
-    return step_predicate_labels(np.stack([first_observation[REWARD_STATE_KEY], last_observation[REWARD_STATE_KEY]]),
-                                 family)[-1]
+def predicate_labels(resting_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
+    """[T] bool: the family's predicates on an episode's final observation; `resting_observation`
+    is one where the objects rest on the floor (its chain's reset, `ChainResets`)."""
+    return step_predicate_labels(last_observation[REWARD_STATE_KEY][None], family,
+                                 resting_observation[REWARD_STATE_KEY])[-1]
 
 
-def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily) -> np.ndarray:
-    """[L, T] bool: the family's predicates on every step of one episode (reward states [L, D],
-    the first at rest)."""
-    green_half_height = rgb_tasks.resting_half_heights({REWARD_STATE_KEY: reward_states[0]})["green"]
+def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, resting_state: np.ndarray) -> np.ndarray:
+    """[L, T] bool: the family's predicates on every step of one episode (reward states [L, D]).
+    Green's half-height, which the reward state lacks, is taken where the objects rest
+    (`resting_state` [D]: its chain's reset, not the episode's first step: a place segment starts
+    with the object in hand)."""
+    green_half_height = rgb_tasks.resting_half_heights({REWARD_STATE_KEY: resting_state})["green"]
     rows = []
     for state in reward_states:
         labels = family.success_labels(
@@ -90,12 +94,28 @@ def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily) -> np.n
     return np.asarray(rows, bool)
 
 
+class ChainResets:
+    """The reward state at each chain's reset, per dataset directory: a chain's segments record the
+    chain's seed (`collection.chain_seed`), and its first segment starts at the reset, with every
+    object at rest. A seeded reset depends on the seed alone, so the first episode seen with a seed
+    gives it."""
+
+    def __init__(self):
+        self._states: dict[tuple[str, int], np.ndarray] = {}
+
+    def resting_state(self, directory: str | os.PathLike, episode: dict) -> np.ndarray:
+        """[D] the reward state at the reset of `episode`'s chain (numpy episode, steps as tensors)."""
+        first = episode["steps"]["observation"][REWARD_STATE_KEY][0]
+        return self._states.setdefault((str(directory), int(episode["seed"])), first)
+
+
 def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
                   observation_keys: Sequence[str]) -> EpisodeTable:
     """Reads every episode of one RLDS directory or several (in order); labels from the family's predicates."""
     observations = {k: [] for k in observation_keys}
     actions, starts, lengths, collected_for, labels, step_labels, seeds = [], [], [], [], [], [], []
     total = 0
+    resets = ChainResets()
     for directory in rlds_reader.as_directory_list(directories):
         for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
             steps = episode["steps"]
@@ -106,6 +126,7 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
             task_sequence = [t.decode() if isinstance(t, bytes) else str(t) for t in episode["task_sequence"]]
             if not task_sequence:
                 raise ValueError(f"{directory}: an episode has no task_sequence, so no collected-for task")
+            resting_state = resets.resting_state(directory, episode)  # Before any skip: it may start a chain.
             length = len(steps["action"])
             if length < 2:
                 continue  # No transition in it.
@@ -116,7 +137,7 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
             lengths.append(length)
             total += length
             collected_for.append(task_sequence[0])
-            step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family))
+            step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family, resting_state))
             labels.append(step_labels[-1][-1])
             seeds.append(collection.collection_seed(episode["seed"]))
     if not starts:
