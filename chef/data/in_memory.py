@@ -21,6 +21,7 @@ from chef import types
 from chef.data import layout, mixing, rlds_reader, specs
 from chef.replay import resident
 
+
 def load(directories: rlds_reader.Directories, options: rlds_reader.TransitionOptions,
          progress: bool = False) -> resident.TransitionBuffer:
     """Every n-step transition of `directories` that passes `options.episode_filter`, in a buffer
@@ -42,14 +43,14 @@ def load(directories: rlds_reader.Directories, options: rlds_reader.TransitionOp
 
 
 class MixedBatches(Iterator[types.Transition]):
-    """Endless batches [B, ...]: `per_batch_counts(proportions, B)[i]` uniform draws from buffers[i]."""
+    """Endless batches [B, ...]: `per_batch_counts(proportions, B)[i]` uniform draws from `buffers[i]`."""
 
     def __init__(self, buffers: Sequence[resident.TransitionBuffer], proportions: Sequence[float],
                  batch_size: int, seed: Optional[int] = None):
         if len(buffers) != len(proportions):
             raise ValueError(f"got {len(buffers)} sources but {len(proportions)} proportions")
-        self._buffers = list(buffers)
-        self._parts = [(b, n) for b, n in zip(buffers, mixing.per_batch_counts(proportions, batch_size)) if n > 0]
+        self.buffers = list(buffers)
+        self._parts = [(b, n) for b, n in zip(self.buffers, mixing.per_batch_counts(proportions, batch_size)) if n > 0]
         self._rng = np.random.default_rng(seed)
 
     def __next__(self) -> types.Transition:

@@ -52,7 +52,7 @@ def test_memory_and_stream_batches_agree_in_layout_and_proportions(sources):
             tail = jax.tree_util.tree_map(lambda x: x[share:], batch)
             assert _observation_rows(head) <= collect and _observation_rows(tail) <= execute
     again = offline.make_iterator(config, sources, [0.5, 0.5], seed=1)
-    assert all(a is b for a, b in zip(again._buffers, loaded))  # The same sources are not read again.
+    assert all(a is b for a, b in zip(again.buffers, loaded))  # The same sources are not read again.
 
 
 @pytest.mark.parametrize("offline_input", offline.OFFLINE_INPUTS)
