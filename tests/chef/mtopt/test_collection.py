@@ -184,27 +184,29 @@ def test_terminate_ends_a_segment_and_one_before_any_action_writes_nothing(tmp_p
 
 
 def test_a_place_segment_starting_with_green_in_hand_is_labelled_with_greens_resting_half_height(tmp_path):
-    """The place segment's first step holds green in the air: its labels must use green's half-height at
-    the chain's reset (issue 18: taken from the segment's own first step, 3 failed place-green-on-blue
-    episodes were labelled successes)."""
+    """Place segments that start where a scripted pick of green left off: their first step's labels must
+    equal the simulation's there (issue 18: green's half-height taken from the segment's own first step,
+    with green in hand, labelled failed place-green-on-blue episodes successes). Four chains; the
+    noise-free pick lifted green in 6 of 6 chains when measured, and at least 2 must here."""
     family = rgb_tasks.rgb_task_family()
     env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=1000)
     writer = EpisodeWriter(tmp_path, family.names)
-    metadata = collection.EpisodeMetadata(stage="test", success=(), seed=collection.chain_seed(0, 7))
-    policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
-    first = wrappers.reset(env, metadata.seed)
-    policy.reset(first.observation)
-    policy.start_pick("green")
-    held, labels = collection.run_segment(env, first, policy, 220, family, writer, "lift-green", metadata, "deadline")
-    assert labels["lift-green"]  # As test_rgb_final_state's scripted pick of green.
-    policy.start_place("blue")
-    _, place_labels = collection.run_segment(env, held, policy, 3, family, writer, "place-green-on-blue", metadata,
-                                             "deadline")
+    expected, held = [], []
+    for chain in range(4):
+        metadata = collection.EpisodeMetadata(stage="test", success=(), seed=collection.chain_seed(0, chain))
+        policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
+        first = wrappers.reset(env, metadata.seed)
+        policy.reset(first.observation)
+        policy.start_pick("green")
+        at_place, labels = collection.run_segment(env, first, policy, 220, family, writer, "lift-green", metadata,
+                                                  "deadline")
+        expected.append([labels[t] for t in family.names])  # The simulation's labels where the place starts.
+        if labels["lift-green"]:  # What the old labelling used instead of green's resting half-height:
+            held.append(rgb_tasks.resting_half_heights(at_place.observation)["green"] -
+                        rgb_tasks.resting_half_heights(first.observation)["green"])
+        policy.start_place("blue")
+        collection.run_segment(env, at_place, policy, 3, family, writer, "place-green-on-blue", metadata, "deadline")
     writer.close()
     table = episodes.load_episodes(tmp_path, family, KEYS)
-    lift_green = family.task_id("lift-green")
-    assert table.step_labels[table.starts[1], lift_green]  # Green is held aloft where the place segment starts.
-    np.testing.assert_array_equal(table.labels[1], [place_labels[t] for t in family.names])
-    at_place_start = rgb_tasks.resting_half_heights(held.observation)["green"]
-    at_reset = rgb_tasks.resting_half_heights(first.observation)["green"]
-    assert at_place_start > at_reset + 0.05  # What the old labelling used instead.
+    np.testing.assert_array_equal(table.step_labels[table.starts[1::2]], expected)
+    assert len(held) >= 2 and min(held) > 0.05, held
