@@ -7,16 +7,17 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: demo test install lock bench clean-venv
 
-$(VENV)/.installed: requirements.lock setup.py scripts/install.sh
+$(VENV)/.installed: requirements.lock pyproject.toml envs/rgb_stacking_env/pyproject.toml scripts/install.sh
 	bash scripts/install.sh
 
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) launch/pipeline.py --config=experiments/pipeline.py:demo --run_name=demo $(ARGS)
+	$(VENV)/bin/chef-pipeline --config=pipeline:demo --run_name=demo $(ARGS)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest tests $(ARGS)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(ARGS)
 
 # Every benchmark that needs no input (offline_throughput.py needs --datasets=...).
 bench: $(VENV)/.installed

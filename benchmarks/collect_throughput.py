@@ -1,7 +1,7 @@
 """COLLECT's learner and actors on the real launcher, for a fixed wall time, per replay data path.
 
 Runs `chef.stages.collect.build_program` (replay server, learner, 2 actors, evaluator; the
-`experiments/collect.py:state` config) once per data path, one after the other in this process,
+`collect:state` config) once per data path, one after the other in this process,
 and measures a window of `--seconds` that starts when the learner has logged its first updates.
 Prints one JSON object per data path, then one with the ratios (first path / second path):
 - learner updates per wall-second and transitions sampled per second (updates x batch size);
@@ -14,6 +14,7 @@ gives the config's ratio, where updates/s follow env steps/s x 32 / 256.
 
   .venv/bin/python benchmarks/collect_throughput.py [--seconds=150] [--paths=learner,reverb]
 """
+
 import json
 import pathlib
 import tempfile
@@ -23,14 +24,16 @@ import ml_collections
 import psutil
 from absl import flags
 
-from chef.launch import cli  # noqa: F401  (XLA and logging defaults for every node process)
-from chef.launch import local
+from chef.configs import collect
+from chef.launch import (
+    cli,  # noqa: F401  (XLA and logging defaults for every node process)
+    local,
+)
 from chef.replay import tables
+from chef.stages import collect as collect_stage
 from chef.stages import validation
 from chef.utils import config as config_lib
-from chef.stages import collect as collect_stage
 from chef.utils import run_dir
-from experiments import collect
 
 _SECONDS = flags.DEFINE_float("seconds", 150.0, "Measured wall time per data path.")
 _PATHS = flags.DEFINE_list("paths", ["learner", "reverb"], "Replay data paths to run, in order.")
@@ -52,8 +55,11 @@ def _last_row(path: pathlib.Path) -> dict | None:
 
 def _env_steps(metrics_dir: pathlib.Path) -> int:
     """Steps of the episodes the actors (not the evaluator) have finished so far."""
-    return sum(json.loads(line)["length"] for path in metrics_dir.glob("actor_*.jsonl")
-               for line in path.read_text().splitlines())
+    return sum(
+        json.loads(line)["length"]
+        for path in metrics_dir.glob("actor_*.jsonl")
+        for line in path.read_text().splitlines()
+    )
 
 
 def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -90,11 +96,14 @@ def measure(data_path: str, root: str) -> dict:
                 raise TimeoutError(f"no learner log within {_START_TIMEOUT_S.value:.0f} s")
             row = _last_row(metrics_dir / "learner.jsonl")
             if row is not None:
-                window.update(start=now, steps=row["step"], env_steps=_env_steps(metrics_dir),
-                              cpu=_cpu_seconds(pids))
+                window.update(start=now, steps=row["step"], env_steps=_env_steps(metrics_dir), cpu=_cpu_seconds(pids))
         elif now - window["start"] >= _SECONDS.value:
-            window.update(end=now, end_steps=_last_row(metrics_dir / "learner.jsonl")["step"],
-                          end_env_steps=_env_steps(metrics_dir), end_cpu=_cpu_seconds(pids))
+            window.update(
+                end=now,
+                end_steps=_last_row(metrics_dir / "learner.jsonl")["step"],
+                end_env_steps=_env_steps(metrics_dir),
+                end_cpu=_cpu_seconds(pids),
+            )
             raise _WindowDone()
 
     try:
@@ -104,15 +113,21 @@ def measure(data_path: str, root: str) -> dict:
     seconds = window["end"] - window["start"]
     updates = window["end_steps"] - window["steps"]
     cpu = {name: round(window["end_cpu"][name] - window["cpu"].get(name, 0.0), 1) for name in window["end_cpu"]}
-    return {"data_path": data_path, "seconds": round(seconds, 1),
-            "learner_updates_per_s": round(updates / seconds, 2),
-            "transitions_sampled_per_s": round(updates * config.learner.batch_size / seconds, 1),
-            "env_steps_per_s": round((window["end_env_steps"] - window["env_steps"]) / seconds, 1),
-            "learner_updates_per_learner_cpu_s": round(updates / cpu["learner"], 2),
-            "cpu_s": cpu, "cpu_s_total": round(sum(cpu.values()), 1),
-            "batch_size": config.learner.batch_size, "updates_per_step": config.learner.updates_per_step,
-            "samples_per_insert": config.replay.samples_per_insert, "num_actors": config.actors.num_actors,
-            "evaluator": config.evaluator.enabled}
+    return {
+        "data_path": data_path,
+        "seconds": round(seconds, 1),
+        "learner_updates_per_s": round(updates / seconds, 2),
+        "transitions_sampled_per_s": round(updates * config.learner.batch_size / seconds, 1),
+        "env_steps_per_s": round((window["end_env_steps"] - window["env_steps"]) / seconds, 1),
+        "learner_updates_per_learner_cpu_s": round(updates / cpu["learner"], 2),
+        "cpu_s": cpu,
+        "cpu_s_total": round(sum(cpu.values()), 1),
+        "batch_size": config.learner.batch_size,
+        "updates_per_step": config.learner.updates_per_step,
+        "samples_per_insert": config.replay.samples_per_insert,
+        "num_actors": config.actors.num_actors,
+        "evaluator": config.evaluator.enabled,
+    }
 
 
 def validate() -> None:
@@ -131,9 +146,18 @@ def main():
             print(json.dumps(results[-1]), flush=True)
     if len(results) == 2:
         first, second = results
-        print(json.dumps({"ratio": f"{first['data_path']}/{second['data_path']}", **{
-            key: round(first[key] / second[key], 2) for key in (
-                "learner_updates_per_s", "env_steps_per_s", "learner_updates_per_learner_cpu_s")}}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "ratio": f"{first['data_path']}/{second['data_path']}",
+                    **{
+                        key: round(first[key] / second[key], 2)
+                        for key in ("learner_updates_per_s", "env_steps_per_s", "learner_updates_per_learner_cpu_s")
+                    },
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ and unpaced.
 
     python benchmarks/data_throughput.py [--seconds=5] [--episodes=20] [--updates_per_s=40]
 """
+
 import json
 import pathlib
 import tempfile
@@ -17,11 +18,10 @@ import dm_env
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import app, flags
-
 import reverb
 import tensorflow_datasets as tfds
 import tree
+from absl import app, flags
 
 from chef.data import prefetch, rlds_reader, rlds_writer
 from chef.replay import adders, dataset, server, tables
@@ -30,14 +30,22 @@ _SECONDS = flags.DEFINE_float("seconds", 5.0, "Measuring time per rate.")
 _EPISODES = flags.DEFINE_integer("episodes", 20, "Episodes per configuration.")
 _LENGTH = flags.DEFINE_integer("episode_length", 100, "Steps per episode.")
 _UPDATES_PER_S = flags.DEFINE_float(
-    "updates_per_s", 40.0,
+    "updates_per_s",
+    40.0,
     "Learner update rate to hold in the waiting test (the MPO state config measured 25-40/s on 2 busy CPU cores); "
-    "0: unpaced.")
+    "0: unpaced.",
+)
 _BATCH = 256
 _N_STEP = 5
 _TASKS = ("open", "reach_grasp", "lift", "place", "stack", "stack_leave")
-_STATE = {"sawyer/tcp/pose": (3, 7), "gripper/joints/angle": (3,), "wrist/force": (3, 3),
-          "rgb30_red/abs_pose": (3, 7), "rgb30_blue/abs_pose": (3, 7), "rgb30_green/abs_pose": (3, 7)}
+_STATE = {
+    "sawyer/tcp/pose": (3, 7),
+    "gripper/joints/angle": (3,),
+    "wrist/force": (3, 3),
+    "rgb30_red/abs_pose": (3, 7),
+    "rgb30_blue/abs_pose": (3, 7),
+    "rgb30_green/abs_pose": (3, 7),
+}
 _CAMERAS = ("basket_front_left/pixels", "basket_front_right/pixels", "basket_back_left/pixels")
 
 
@@ -77,8 +85,18 @@ def _compare(name: str, ours: Callable[[], int], raw: Callable[[], int], **extra
         ours_rates.append(_rate(ours, _SECONDS.value / 4))
         raw_rates.append(_rate(raw, _SECONDS.value / 4))
     ours_rate, raw_rate = float(np.median(ours_rates)), float(np.median(raw_rates))
-    print(json.dumps({"name": name, "items_per_s": round(ours_rate, 1), "raw_items_per_s": round(raw_rate, 1),
-                      "ratio": round(ours_rate / raw_rate, 3), **extra}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "items_per_s": round(ours_rate, 1),
+                "raw_items_per_s": round(raw_rate, 1),
+                "ratio": round(ours_rate / raw_rate, 3),
+                **extra,
+            }
+        ),
+        flush=True,
+    )
 
 
 class _RawAdder:
@@ -91,8 +109,14 @@ class _RawAdder:
     def write_episode(self, episode) -> int:
         (_, previous), rest = episode[0], episode[1:]
         for action, timestep in rest:  # Step t: o_t, a_t, r_{t+1}, d_{t+1}.
-            self._writer.append({"observation": previous.observation, "action": action,
-                                 "reward": timestep.reward, "discount": np.float32(timestep.discount)})
+            self._writer.append(
+                {
+                    "observation": previous.observation,
+                    "action": action,
+                    "reward": timestep.reward,
+                    "discount": np.float32(timestep.discount),
+                }
+            )
             if self._writer.episode_steps >= 2:
                 self._create_item()
             previous = timestep
@@ -119,7 +143,7 @@ def _bench_reverb(kind: str, episodes) -> tuple[server.ReplayServer, server.Repl
     raw_server = server.start_server(config, signature=raw_signature)
     adder = adders.NStepTransitionAdder(ours_server.client(), "replay", n_step=_N_STEP, discount=0.99)
     raw = _RawAdder(raw_server.client(), "replay")
-    cycle = iter(range(10 ** 9))
+    cycle = iter(range(10**9))
 
     def ours_insert() -> int:
         episode = episodes[next(cycle) % len(episodes)]
@@ -128,16 +152,28 @@ def _bench_reverb(kind: str, episodes) -> tuple[server.ReplayServer, server.Repl
             adder.add(action, timestep)
         return len(episode) - 1
 
-    _compare(f"reverb_insert_{kind}", ours_insert, lambda: raw.write_episode(episodes[next(cycle) % len(episodes)]),
-             note="ours: 5-step multi-task adder; raw: 1-step items from one TrajectoryWriter")
+    _compare(
+        f"reverb_insert_{kind}",
+        ours_insert,
+        lambda: raw.write_episode(episodes[next(cycle) % len(episodes)]),
+        note="ours: 5-step multi-task adder; raw: 1-step items from one TrajectoryWriter",
+    )
 
     ours_iterator = dataset.make_replay_iterator(ours_server.address, "replay", _BATCH)
-    raw_iterator = reverb.TrajectoryDataset.from_table_signature(
-        raw_server.address, "replay", max_in_flight_samples_per_worker=2 * _BATCH).batch(
-        _BATCH, drop_remainder=True).prefetch(4).as_numpy_iterator()
-    _compare(f"reverb_sample_{kind}", lambda: (next(ours_iterator), _BATCH)[1],
-             lambda: (next(raw_iterator), _BATCH)[1],
-             note="batches of 256: make_replay_iterator vs TrajectoryDataset.batch")
+    raw_iterator = (
+        reverb.TrajectoryDataset.from_table_signature(
+            raw_server.address, "replay", max_in_flight_samples_per_worker=2 * _BATCH
+        )
+        .batch(_BATCH, drop_remainder=True)
+        .prefetch(4)
+        .as_numpy_iterator()
+    )
+    _compare(
+        f"reverb_sample_{kind}",
+        lambda: (next(ours_iterator), _BATCH)[1],
+        lambda: (next(raw_iterator), _BATCH)[1],
+        note="batches of 256: make_replay_iterator vs TrajectoryDataset.batch",
+    )
     return ours_server, raw_server
 
 
@@ -154,12 +190,23 @@ def _bench_rlds(kind: str, episodes, directory: pathlib.Path) -> Iterator:
 
     options = rlds_reader.TransitionOptions(n_step=_N_STEP, discount=0.99)
     ours = rlds_reader.make_transition_iterator(directory, _BATCH, options, shuffle_buffer=10_000)
-    raw = (tfds.builder_from_directory(str(directory)).as_dataset(split="train", shuffle_files=True).repeat()
-           .flat_map(lambda episode: episode["steps"]).shuffle(10_000).batch(_BATCH, drop_remainder=True)
-           .prefetch(4).as_numpy_iterator())
-    _compare(f"rlds_read_{kind}", lambda: (next(ours), _BATCH)[1], lambda: (next(raw), _BATCH)[1],
-             episode_write_steps_per_s=round(write_rate, 1),
-             note="ours: 5-step transitions (shuffle 10k, batch 256); raw: tfds steps (shuffle 10k, batch 256)")
+    raw = (
+        tfds.builder_from_directory(str(directory))
+        .as_dataset(split="train", shuffle_files=True)
+        .repeat()
+        .flat_map(lambda episode: episode["steps"])
+        .shuffle(10_000)
+        .batch(_BATCH, drop_remainder=True)
+        .prefetch(4)
+        .as_numpy_iterator()
+    )
+    _compare(
+        f"rlds_read_{kind}",
+        lambda: (next(ours), _BATCH)[1],
+        lambda: (next(raw), _BATCH)[1],
+        episode_write_steps_per_s=round(write_rate, 1),
+        note="ours: 5-step transitions (shuffle 10k, batch 256); raw: tfds steps (shuffle 10k, batch 256)",
+    )
     return ours
 
 
@@ -167,6 +214,7 @@ def _learner_wait(name: str, iterator: Iterator, updates_per_s: float) -> None:
     """Fraction of a learner's time spent waiting for batches (our iterator behind a
     ThreadPrefetcher doing jax.device_put): a jitted MLP update on batch 256, padded with sleep
     to `updates_per_s` (the cost of the real update), or unpaced when 0."""
+
     def features(batch) -> jnp.ndarray:
         return jnp.concatenate([jnp.reshape(batch.observation[k], (_BATCH, -1)) for k in sorted(_STATE)], axis=1)
 
@@ -182,8 +230,11 @@ def _learner_wait(name: str, iterator: Iterator, updates_per_s: float) -> None:
 
     rng = np.random.default_rng(0)
     dim = sum(int(np.prod(s)) for s in _STATE.values())
-    params = {"w1": rng.normal(size=(dim, 512)) * 0.05, "w2": rng.normal(size=(512, 512)) * 0.05,
-              "w3": rng.normal(size=(512, len(_TASKS))) * 0.05}
+    params = {
+        "w1": rng.normal(size=(dim, 512)) * 0.05,
+        "w2": rng.normal(size=(512, 512)) * 0.05,
+        "w3": rng.normal(size=(512, len(_TASKS))) * 0.05,
+    }
     params = jax.tree_util.tree_map(jnp.asarray, params)
     iterator = prefetch.ThreadPrefetcher(iterator, buffer_size=2, transform=jax.device_put)
     params = jax.block_until_ready(update(params, next(iterator)))
@@ -197,10 +248,18 @@ def _learner_wait(name: str, iterator: Iterator, updates_per_s: float) -> None:
         time.sleep(max(0.0, period - (time.perf_counter() - before)))
         steps += 1
     total = time.perf_counter() - start
-    print(json.dumps({"name": name, "target_updates_per_s": updates_per_s,
-                      "items_per_s": round(steps * _BATCH / total, 1),
-                      "updates_per_s": round(steps / total, 1), "wait_fraction": round(waited / total, 4)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "target_updates_per_s": updates_per_s,
+                "items_per_s": round(steps * _BATCH / total, 1),
+                "updates_per_s": round(steps / total, 1),
+                "wait_fraction": round(waited / total, 4),
+            }
+        ),
+        flush=True,
+    )
 
 
 def main(argv):

@@ -11,6 +11,7 @@ environment (Python, libraries and model included). Random actions.
 `steps_per_cpu_s` divides by the process's CPU time instead of wall time,
 which is the steadier number on a machine shared with other jobs.
 """
+
 from __future__ import annotations
 
 import copy
@@ -49,8 +50,16 @@ def _run_case(case: str, steps: int, resets: int, triplet: str, physics: list[st
     from rgb_stacking_env.scene import PhysicsOptions
 
     observation_set, size = _CASES[case]
-    env = RgbStackingEnv(EnvConfig(object_set=triplet, observation_set=observation_set, camera_size=size, seed=0,
-                                   episode_length=10**9, physics=PhysicsOptions().with_overrides(physics)))
+    env = RgbStackingEnv(
+        EnvConfig(
+            object_set=triplet,
+            observation_set=observation_set,
+            camera_size=size,
+            seed=0,
+            episode_length=10**9,
+            physics=PhysicsOptions().with_overrides(physics),
+        )
+    )
     env.reset()  # builds and caches the scene
     start = time.perf_counter()
     for _ in range(resets):
@@ -79,15 +88,27 @@ def _run_case(case: str, steps: int, resets: int, triplet: str, physics: list[st
             mujoco.mj_step(model, raw, sim.substeps)
         raw_seconds += time.perf_counter() - start
         raw_cpu += time.process_time() - start_cpu
-    result = {"name": f"env_{case}", "steps_per_s": round(steps / env_seconds, 1),
-              "steps_per_cpu_s": round(steps / env_cpu, 1), "reset_s": round(reset_s, 4),
-              "rss_mb": round(_rss_mb(), 1), "camera_size": size if observation_set != "state" else None,
-              "physics_timestep": model.opt.timestep, "substeps": sim.substeps}
-    raw_result = {"name": "raw_physics", "observation_set": observation_set, "camera_size": result["camera_size"],
-                  "steps_per_s": round(steps / raw_seconds, 1), "steps_per_cpu_s": round(steps / raw_cpu, 1),
-                  "env_steps_per_s": result["steps_per_s"],
-                  "ratio_env_over_raw": round(raw_seconds / env_seconds, 3),
-                  "ratio_env_over_raw_cpu": round(raw_cpu / env_cpu, 3), "substeps": sim.substeps}
+    result = {
+        "name": f"env_{case}",
+        "steps_per_s": round(steps / env_seconds, 1),
+        "steps_per_cpu_s": round(steps / env_cpu, 1),
+        "reset_s": round(reset_s, 4),
+        "rss_mb": round(_rss_mb(), 1),
+        "camera_size": size if observation_set != "state" else None,
+        "physics_timestep": model.opt.timestep,
+        "substeps": sim.substeps,
+    }
+    raw_result = {
+        "name": "raw_physics",
+        "observation_set": observation_set,
+        "camera_size": result["camera_size"],
+        "steps_per_s": round(steps / raw_seconds, 1),
+        "steps_per_cpu_s": round(steps / raw_cpu, 1),
+        "env_steps_per_s": result["steps_per_s"],
+        "ratio_env_over_raw": round(raw_seconds / env_seconds, 3),
+        "ratio_env_over_raw_cpu": round(raw_cpu / env_cpu, 3),
+        "substeps": sim.substeps,
+    }
     env.close()
     return [result, raw_result] if case == "state" else [result]
 
@@ -100,11 +121,22 @@ def main(argv: list[str]) -> None:
             print(json.dumps(result), flush=True)
         return
     for case in _CASES:
-        subprocess.run([sys.executable, __file__, f"--case={case}", f"--steps={_STEPS.value}",
-                        f"--resets={_RESETS.value}", f"--triplet={_TRIPLET.value}",
-                        f"--physics={','.join(_PHYSICS.value)}"], check=True)
-    print(json.dumps({"name": "machine", "load_average_1min": round(os.getloadavg()[0], 2),
-                      "cpus": os.cpu_count()}), flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                f"--case={case}",
+                f"--steps={_STEPS.value}",
+                f"--resets={_RESETS.value}",
+                f"--triplet={_TRIPLET.value}",
+                f"--physics={','.join(_PHYSICS.value)}",
+            ],
+            check=True,
+        )
+    print(
+        json.dumps({"name": "machine", "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ the largest slip of red relative to the pinch point during the holds (mm) and
 the share of hold steps whose grasp flag reads an inward grasp.
 `--physics` overrides `PhysicsOptions` fields to compare settings.
 """
+
 from __future__ import annotations
 
 import json
 
-import numpy as np
 from absl import app, flags
 
 from rgb_stacking_env.environment import EnvConfig, RgbStackingEnv
@@ -29,16 +29,28 @@ def main(argv: list[str]) -> None:
     del argv
     physics = PhysicsOptions().with_overrides(_PHYSICS.value)
     for object_set in _OBJECT_SETS.value:
-        results = [hold_after_scripted_grasp(RgbStackingEnv(EnvConfig(object_set=object_set, seed=seed,
-                                                                      physics=physics)), _HOLD_STEPS.value)
-                   for seed in range(_SEEDS.value)]
+        results = [
+            hold_after_scripted_grasp(
+                RgbStackingEnv(EnvConfig(object_set=object_set, seed=seed, physics=physics)), _HOLD_STEPS.value
+            )
+            for seed in range(_SEEDS.value)
+        ]
         held = [r for r in results if r.lifted]
-        print(json.dumps({
-            "name": "grasp_hold", "object_set": object_set, "physics_timestep": physics.timestep,
-            "overrides": _PHYSICS.value, "lifted": f"{len(held)}/{len(results)}",
-            "grasp_steps": [r.grasp_steps for r in results],
-            "max_slip_mm": [round(1e3 * float(r.slip.max()), 2) for r in held],
-            "inward_grasp_share": [round(float(r.grasped.mean()), 3) for r in held]}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "name": "grasp_hold",
+                    "object_set": object_set,
+                    "physics_timestep": physics.timestep,
+                    "overrides": _PHYSICS.value,
+                    "lifted": f"{len(held)}/{len(results)}",
+                    "grasp_steps": [r.grasp_steps for r in results],
+                    "max_slip_mm": [round(1e3 * float(r.slip.max()), 2) for r in held],
+                    "inward_grasp_share": [round(float(r.grasped.mean()), 3) for r in held],
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ threads of this process, which hosts the server too).
 
   .venv/bin/python benchmarks/replay_sampling.py [--chunk_lengths=0,1] [--batches=40]
 """
+
 import json
 import time
 
@@ -18,9 +19,10 @@ import reverb
 from absl import app, flags
 
 import rgb_stacking_env
-from chef.replay import adders, dataset, server as server_lib, tables
+from chef.configs import collect
+from chef.replay import adders, dataset, tables
+from chef.replay import server as server_lib
 from chef.stages import components
-from experiments import collect
 
 _CHUNK_LENGTHS = flags.DEFINE_list("chunk_lengths", ["0", "1"], "Adder chunk lengths to compare (0 = auto-tuned).")
 _BATCHES = flags.DEFINE_integer("batches", 40, "Timed batches per case.")
@@ -30,11 +32,13 @@ _EPISODES = flags.DEFINE_integer("episodes", 10, "Episodes of 400 steps written 
 
 def _fill(address: str, spec: dict, chunk_length: int, num_episodes: int, num_tasks: int) -> None:
     rng = np.random.default_rng(0)
-    adder = adders.NStepTransitionAdder(reverb.Client(address), "replay", n_step=5, discount=0.99,
-                                        chunk_length=chunk_length or None)
+    adder = adders.NStepTransitionAdder(
+        reverb.Client(address), "replay", n_step=5, discount=0.99, chunk_length=chunk_length or None
+    )
 
     def observation():
         return {k: rng.normal(size=s.shape).astype(s.dtype) for k, s in spec.items()}
+
     for _ in range(num_episodes):
         adder.add_first(dm_env.restart(observation()))
         for t in range(400):
@@ -46,7 +50,7 @@ def _fill(address: str, spec: dict, chunk_length: int, num_episodes: int, num_ta
 
 def measure(chunk_length: int) -> dict:
     config = collect.get_config("state")
-    spec = components.observation_spec(config)
+    spec = components.StageSpec.from_config(config).observation_spec
     num_tasks = len(rgb_stacking_env.TASK_NAMES)
     signature = tables.transition_signature(spec, rgb_stacking_env.environment.ACTION_MAX, num_tasks)
     replay = tables.ReplayConfig(min_size=1, samples_per_insert=None)
@@ -60,9 +64,15 @@ def measure(chunk_length: int) -> dict:
         next(iterator)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     server.stop()
-    return {"name": "replay_sampling", "chunk_length": chunk_length or "auto", "batch_size": _BATCH_SIZE.value,
-            "observation_keys": len(spec), "batches_per_s": round(_BATCHES.value / seconds, 2),
-            "cpu_ms_per_batch": round(1000 * cpu_seconds / _BATCHES.value, 1), "timed_batches": _BATCHES.value}
+    return {
+        "name": "replay_sampling",
+        "chunk_length": chunk_length or "auto",
+        "batch_size": _BATCH_SIZE.value,
+        "observation_keys": len(spec),
+        "batches_per_s": round(_BATCHES.value / seconds, 2),
+        "cpu_ms_per_batch": round(1000 * cpu_seconds / _BATCHES.value, 1),
+        "timed_batches": _BATCHES.value,
+    }
 
 
 def main(argv):

@@ -15,6 +15,7 @@ object per line:
 
     python benchmarks/rlds_write.py [--episodes=50000] [--block=5000] [--steps=20] [--read_rounds=3]
 """
+
 import json
 import pathlib
 import tempfile
@@ -35,8 +36,14 @@ _FSYNC_EPISODES = flags.DEFINE_integer("fsync_episodes", 2_000, "Episodes per wr
 _DIRECTORY = flags.DEFINE_string("directory", None, "Where to write (default: a temporary directory).")
 
 _TASKS = ("open", "reach_grasp", "lift", "place", "stack", "stack_leave")
-_STATE = {"sawyer/tcp/pose": (7,), "gripper/joints/angle": (1,), "wrist/force": (3,),
-          "rgb30_red/abs_pose": (7,), "rgb30_blue/abs_pose": (7,), "rgb30_green/abs_pose": (7,)}
+_STATE = {
+    "sawyer/tcp/pose": (7,),
+    "gripper/joints/angle": (1,),
+    "wrist/force": (3,),
+    "rgb30_red/abs_pose": (7,),
+    "rgb30_blue/abs_pose": (7,),
+    "rgb30_green/abs_pose": (7,),
+}
 _POOL = 64  # Distinct pre-built episodes, cycled, so the timing is the writer's.
 
 
@@ -56,9 +63,15 @@ def _write(writer: rlds_writer.EpisodeWriter, episode, number: int) -> None:
     writer.add_first(episode[0][1])
     for action, timestep in episode[1:]:
         writer.add(action, timestep)
-    writer.end_episode(rlds_writer.EpisodeMetadata(
-        stage="bench", success=tuple(bool((number >> i) & 1) for i in range(len(_TASKS))),
-        task_sequence=("lift", "stack"), triplet=str(number % 5 + 1), seed=number))
+    writer.end_episode(
+        rlds_writer.EpisodeMetadata(
+            stage="bench",
+            success=tuple(bool((number >> i) & 1) for i in range(len(_TASKS))),
+            task_sequence=("lift", "stack"),
+            triplet=str(number % 5 + 1),
+            seed=number,
+        )
+    )
 
 
 def _bench_write(directory: pathlib.Path, pool) -> None:
@@ -71,30 +84,53 @@ def _bench_write(directory: pathlib.Path, pool) -> None:
             _write(writer, pool[number % len(pool)], number)
         blocks.append((time.perf_counter() - begin) / (stop - start) * 1e3)
         cpu_blocks.append((time.process_time() - cpu_begin) / (stop - start) * 1e3)
-        print(json.dumps({"name": "rlds_write_block", "episodes": [start, stop], "ms_per_episode": round(blocks[-1], 3),
-                          "cpu_ms_per_episode": round(cpu_blocks[-1], 3)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "name": "rlds_write_block",
+                    "episodes": [start, stop],
+                    "ms_per_episode": round(blocks[-1], 3),
+                    "cpu_ms_per_episode": round(cpu_blocks[-1], 3),
+                }
+            ),
+            flush=True,
+        )
     begin = time.perf_counter()
     writer.close()
     close_s = time.perf_counter() - begin
     begin = time.perf_counter()
     dataset = layout.load_layout(directory)
     load_s = time.perf_counter() - begin
-    print(json.dumps({
-        "name": "rlds_write", "episodes": dataset.num_episodes, "steps": _STEPS.value,
-        "first_block_ms": round(blocks[0], 3), "last_block_ms": round(blocks[-1], 3),
-        "ratio_last_first": round(blocks[-1] / blocks[0], 3),
-        "min_block_ms": round(min(blocks), 3), "max_block_ms": round(max(blocks), 3),
-        "cpu_ratio_last_first": round(cpu_blocks[-1] / cpu_blocks[0], 3),
-        "shards": len(dataset.shard_lengths), "dataset_mb": round(sum(dataset.shard_ends) / 2 ** 20, 1),
-        "index_mb": round((directory / layout.INDEX).stat().st_size / 2 ** 20, 2),
-        "close_s": round(close_s, 3), "load_layout_s": round(load_s, 3)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": "rlds_write",
+                "episodes": dataset.num_episodes,
+                "steps": _STEPS.value,
+                "first_block_ms": round(blocks[0], 3),
+                "last_block_ms": round(blocks[-1], 3),
+                "ratio_last_first": round(blocks[-1] / blocks[0], 3),
+                "min_block_ms": round(min(blocks), 3),
+                "max_block_ms": round(max(blocks), 3),
+                "cpu_ratio_last_first": round(cpu_blocks[-1] / cpu_blocks[0], 3),
+                "shards": len(dataset.shard_lengths),
+                "dataset_mb": round(sum(dataset.shard_ends) / 2**20, 1),
+                "index_mb": round((directory / layout.INDEX).stat().st_size / 2**20, 2),
+                "close_s": round(close_s, 3),
+                "load_layout_s": round(load_s, 3),
+            }
+        ),
+        flush=True,
+    )
 
 
 def _bench_fsync(root: pathlib.Path, pool) -> None:
     """The same episodes with and without the per-episode fsyncs (alternating halves)."""
     rates = {True: [], False: []}
-    writers = {durable: rlds_writer.EpisodeWriter(root / f"durable_{durable}", _TASKS, durable=durable)
-               for durable in (True, False)}
+    writers = {
+        durable: rlds_writer.EpisodeWriter(root / f"durable_{durable}", _TASKS, durable=durable)
+        for durable in (True, False)
+    }
     half = max(_FSYNC_EPISODES.value // 2, 1)
     for start in (0, half):
         for durable, writer in writers.items():
@@ -105,31 +141,48 @@ def _bench_fsync(root: pathlib.Path, pool) -> None:
     for writer in writers.values():
         writer.close()
     durable, plain = np.mean(rates[True]), np.mean(rates[False])
-    print(json.dumps({"name": "rlds_write_fsync", "episodes": 2 * half, "durable_ms_per_episode": round(durable, 3),
-                      "no_fsync_ms_per_episode": round(plain, 3), "fsync_ms": round(durable - plain, 3)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "name": "rlds_write_fsync",
+                "episodes": 2 * half,
+                "durable_ms_per_episode": round(durable, 3),
+                "no_fsync_ms_per_episode": round(plain, 3),
+                "fsync_ms": round(durable - plain, 3),
+            }
+        ),
+        flush=True,
+    )
 
 
 def _raw_dataset(dataset: layout.DatasetLayout) -> tf.data.Dataset:
     """TFRecordDataset over the same shards; parse_single_example and the decoding (bool casts,
     [L, ...] steps) by hand."""
-    steps = {f"steps/observation/{k}": tf.io.FixedLenSequenceFeature(s, tf.float32, allow_missing=True)
-             for k, s in _STATE.items()}
+    steps = {
+        f"steps/observation/{k}": tf.io.FixedLenSequenceFeature(s, tf.float32, allow_missing=True)
+        for k, s in _STATE.items()
+    }
     steps["steps/action"] = tf.io.FixedLenSequenceFeature([5], tf.float32, allow_missing=True)
     steps["steps/reward"] = tf.io.FixedLenSequenceFeature([len(_TASKS)], tf.float32, allow_missing=True)
     steps["steps/discount"] = tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True)
     flags_ = ("is_first", "is_last", "is_terminal")
     steps.update({f"steps/{k}": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True) for k in flags_})
-    spec = {**steps, "success": tf.io.FixedLenFeature([len(_TASKS)], tf.int64),
-            "task_sequence": tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True),
-            **{k: tf.io.FixedLenFeature([], tf.string) for k in ("stage", "checkpoint", "triplet")},
-            **{k: tf.io.FixedLenFeature([], tf.int64) for k in ("seed", "policy_version")}}
+    spec = {
+        **steps,
+        "success": tf.io.FixedLenFeature([len(_TASKS)], tf.int64),
+        "task_sequence": tf.io.FixedLenSequenceFeature([], tf.string, allow_missing=True),
+        **{k: tf.io.FixedLenFeature([], tf.string) for k in ("stage", "checkpoint", "triplet")},
+        **{k: tf.io.FixedLenFeature([], tf.int64) for k in ("seed", "policy_version")},
+    }
 
     def parse(record):
         example = tf.io.parse_single_example(record, spec)
         observation = {k: example[f"steps/observation/{k}"] for k in _STATE}
-        step = {"observation": observation, **{k: example[f"steps/{k}"] for k in ("action", "reward", "discount")},
-                **{k: tf.cast(example[f"steps/{k}"], tf.bool) for k in flags_}}
+        step = {
+            "observation": observation,
+            **{k: example[f"steps/{k}"] for k in ("action", "reward", "discount")},
+            **{k: tf.cast(example[f"steps/{k}"], tf.bool) for k in flags_},
+        }
         episode = {k: v for k, v in example.items() if not k.startswith("steps/")}
         return {**episode, "success": tf.cast(example["success"], tf.bool), "steps": step}
 
@@ -156,12 +209,22 @@ def _bench_read(directory: pathlib.Path) -> None:
         ours_rates.append(_count_rate(ours))
         raw_rates.append(_count_rate(raw))
     ours_rate, raw_rate = float(np.median(ours_rates)), float(np.median(raw_rates))
-    print(json.dumps({"name": "rlds_read", "episodes": dataset.num_episodes,
-                      "episodes_per_s": round(ours_rate, 1), "raw_episodes_per_s": round(raw_rate, 1),
-                      "ratio": round(ours_rate / raw_rate, 3), "rounds_ours": [round(r) for r in ours_rates],
-                      "rounds_raw": [round(r) for r in raw_rates],
-                      "note": "full passes, alternating; ours: episode_dataset(steps_as_tensors=True); "
-                              "raw: TFRecordDataset + parse_single_example + casts"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": "rlds_read",
+                "episodes": dataset.num_episodes,
+                "episodes_per_s": round(ours_rate, 1),
+                "raw_episodes_per_s": round(raw_rate, 1),
+                "ratio": round(ours_rate / raw_rate, 3),
+                "rounds_ours": [round(r) for r in ours_rates],
+                "rounds_raw": [round(r) for r in raw_rates],
+                "note": "full passes, alternating; ours: episode_dataset(steps_as_tensors=True); "
+                "raw: TFRecordDataset + parse_single_example + casts",
+            }
+        ),
+        flush=True,
+    )
 
 
 def main(argv):

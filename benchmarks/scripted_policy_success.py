@@ -8,6 +8,7 @@ episodes in which red was lifted (lift > 0.5 at some step) and the fraction in
 which the wrist force exceeded CHEF's 20 N termination threshold at some step
 (force termination itself is off here).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,12 +44,17 @@ def evaluate(object_set: str, episodes: int, seed: int) -> dict:
         sparse.append(float(env.last_rewards["sparse_success"]))
         lifted.append(float(episode_lifted))
         forceful.append(float(peak_force > _CHEF_FORCE_THRESHOLD))
-    return {"name": "scripted_policy_success", "object_set": object_set, "episodes": episodes, "seed": seed,
-            "stack_leave_success": round(float(np.mean(stack_leave)), 3),
-            "sparse_success": round(float(np.mean(sparse)), 3),
-            "lifted": round(float(np.mean(lifted)), 3),
-            "force_over_20n": round(float(np.mean(forceful)), 3),
-            "seconds": round(time.perf_counter() - start, 1)}
+    return {
+        "name": "scripted_policy_success",
+        "object_set": object_set,
+        "episodes": episodes,
+        "seed": seed,
+        "stack_leave_success": round(float(np.mean(stack_leave)), 3),
+        "sparse_success": round(float(np.mean(sparse)), 3),
+        "lifted": round(float(np.mean(lifted)), 3),
+        "force_over_20n": round(float(np.mean(forceful)), 3),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
 
 
 def main(argv: list[str]) -> None:

@@ -3,6 +3,7 @@
 Acme itself cannot be installed on Python 3.11 (it imports dm-launchpad), so
 the few interfaces chef needs are defined here with the same meaning.
 """
+
 import abc
 from typing import Any, Iterator, Sequence
 

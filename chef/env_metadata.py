@@ -15,14 +15,15 @@ the evaluation stage). `canonical_actions`: the stored actions are in [-1, 1]
 control steps (`chef.wrappers.ActionRepeat`). `chained_segments` (MT-Opt collection): an episode
 whose seed equals the previous episode's goes on from that episode's final state.
 """
+
 import dataclasses
 from typing import Any, Mapping
 
 import dm_env
 
+from chef import wrappers
 from rgb_stacking_env.environment import EnvConfig, RgbStackingEnv
 from rgb_stacking_env.scene import PhysicsOptions
-from chef import wrappers
 
 MAKE_KEYS = ("object_set", "observation_set", "camera_size", "episode_length", "force_termination_threshold")
 
@@ -62,9 +63,14 @@ def rebuild(environment: Mapping[str, Any], object_set: str | None = None) -> dm
     if object_set is None:
         raise ValueError("the environment metadata has no object_set (it changes per episode): pass object_set")
     physics = PhysicsOptions(**environment.get("physics", {}))
-    config = EnvConfig(object_set=str(object_set), observation_set=environment["observation_set"],
-                       camera_size=int(environment["camera_size"]), episode_length=int(environment["episode_length"]),
-                       force_termination_threshold=environment["force_termination_threshold"], physics=physics)
+    config = EnvConfig(
+        object_set=str(object_set),
+        observation_set=environment["observation_set"],
+        camera_size=int(environment["camera_size"]),
+        episode_length=int(environment["episode_length"]),
+        force_termination_threshold=environment["force_termination_threshold"],
+        physics=physics,
+    )
     env: dm_env.Environment = RgbStackingEnv(config)
     if environment.get("canonical_actions", False):
         env = wrappers.CanonicalActions(env)

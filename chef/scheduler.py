@@ -15,6 +15,7 @@ sampled at the start of an episode:
 
 Schedules are tuples of task indices into `SchedulerConfig.tasks`.
 """
+
 import dataclasses
 import math
 from typing import Sequence
@@ -44,12 +45,18 @@ class SchedulerConfig:
         require(self.kind in SCHEDULER_KINDS, f"scheduler kind {self.kind!r} is not one of {SCHEDULER_KINDS}")
         require(len(self.tasks) > 0, "scheduler needs at least one task")
         require(len(set(self.tasks)) == len(self.tasks), f"duplicate tasks in {self.tasks}")
-        require(self.main_task in self.tasks or self.kind != "sac_q",
-                f"main_task {self.main_task!r} must be one of the scheduled tasks {self.tasks}")
-        require(self.kind != "fixed" or self.fixed_task in self.tasks,
-                f"fixed_task {self.fixed_task!r} must be one of {self.tasks}")
-        require(1 <= self.num_segments <= self.episode_length,
-                f"num_segments must be in [1, episode_length], got {self.num_segments}")
+        require(
+            self.main_task in self.tasks or self.kind != "sac_q",
+            f"main_task {self.main_task!r} must be one of the scheduled tasks {self.tasks}",
+        )
+        require(
+            self.kind != "fixed" or self.fixed_task in self.tasks,
+            f"fixed_task {self.fixed_task!r} must be one of {self.tasks}",
+        )
+        require(
+            1 <= self.num_segments <= self.episode_length,
+            f"num_segments must be in [1, episode_length], got {self.num_segments}",
+        )
         require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
         require(0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}")
         require(0.0 < self.learning_rate <= 1.0, f"learning_rate must be in (0, 1], got {self.learning_rate}")
@@ -151,8 +158,10 @@ class Scheduler:
 
     def state_dict(self) -> dict:
         """JSON-able state, for checkpoints."""
-        return {"values": {",".join(map(str, k)): v.tolist() for k, v in self._values.items()},
-                "counts": {",".join(map(str, k)): v.tolist() for k, v in self._counts.items()}}
+        return {
+            "values": {",".join(map(str, k)): v.tolist() for k, v in self._values.items()},
+            "counts": {",".join(map(str, k)): v.tolist() for k, v in self._counts.items()},
+        }
 
     def load_state_dict(self, state: dict) -> None:
         parse = lambda key: tuple(int(i) for i in key.split(",") if i != "")

@@ -14,6 +14,7 @@ both return an axis again, so they nest. Labels are joined with '_'.
 `apply_overrides` refuses keys missing from the base config (naming the
 closest valid keys) and values whose type does not match the base value.
 """
+
 import dataclasses
 import difflib
 import importlib.util
@@ -25,6 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import ml_collections
 
+from chef.utils import config as config_lib
 from chef.utils.config import ConfigError
 
 Overrides = dict[str, Any]
@@ -48,8 +50,7 @@ def _merge(labelled: Sequence[tuple[str, Overrides]]) -> tuple[str, Overrides]:
     for label, overrides in labelled:
         for key, value in overrides.items():
             if key in merged and merged[key] != value:
-                raise ValueError(
-                    f"axes conflict on '{key}': {merged[key]!r} vs {value!r} (label '{label}')")
+                raise ValueError(f"axes conflict on '{key}': {merged[key]!r} vs {value!r} (label '{label}')")
             merged[key] = value
     return "_".join(label for label, _ in labelled if label), merged
 
@@ -95,7 +96,8 @@ def parse_sweep(entries: Any, *, source: str = "sweep") -> list[Candidate]:
         if not isinstance(name, str) or not _VALID_NAME.match(name):
             raise ValueError(
                 f"{source}: entry {index} needs a '{NAME_KEY}' of letters, digits, '_', '.', '-' "
-                f"(used as a directory name), got {name!r}")
+                f"(used as a directory name), got {name!r}"
+            )
         if name in seen:
             raise ValueError(f"{source}: duplicate candidate name '{name}'")
         seen.add(name)
@@ -107,10 +109,10 @@ def parse_sweep(entries: Any, *, source: str = "sweep") -> list[Candidate]:
     return candidates
 
 
-def load_sweep(path: str | os.PathLike,
-               base: ml_collections.ConfigDict | None = None) -> list[Candidate]:
-    """Imports a sweep file and validates it (against `base` when given)."""
-    path = pathlib.Path(path)
+def load_sweep(path: str | os.PathLike, base: ml_collections.ConfigDict | None = None) -> list[Candidate]:
+    """Imports a sweep file (a path, or a packaged one: `chef.utils.config.resolve_config_file`) and validates it
+    (against `base` when given)."""
+    path = pathlib.Path(config_lib.resolve_config_file(str(path)))
     if not path.is_file():
         raise FileNotFoundError(f"sweep file {path} does not exist")
     spec = importlib.util.spec_from_file_location(f"chef_sweep_{path.stem}", path)
@@ -155,12 +157,11 @@ def _check_type(key: str, old: Any, new: Any) -> Any:
     elif isinstance(new, type(old)):
         return new
     raise ConfigError(
-        f"override '{key}': expected {type(old).__name__} like the base value {old!r}, "
-        f"got {type(new).__name__} {new!r}")
+        f"override '{key}': expected {type(old).__name__} like the base value {old!r}, got {type(new).__name__} {new!r}"
+    )
 
 
-def apply_overrides(base: ml_collections.ConfigDict,
-                    overrides: Mapping[str, Any]) -> ml_collections.ConfigDict:
+def apply_overrides(base: ml_collections.ConfigDict, overrides: Mapping[str, Any]) -> ml_collections.ConfigDict:
     """A copy of `base` with dotted-key `overrides` set; `base` is unchanged."""
     config = ml_collections.ConfigDict(base.to_dict())
     valid = flat_keys(config)
@@ -177,7 +178,8 @@ def apply_overrides(base: ml_collections.ConfigDict,
         if isinstance(old, ml_collections.ConfigDict):
             raise ConfigError(
                 f"override '{key}' names a sub-config; override its leaves instead: "
-                f"{sorted(f'{key}.{k}' for k in flat_keys(old))}")
+                f"{sorted(f'{key}.{k}' for k in flat_keys(old))}"
+            )
         with node.unlocked():
             node[leaf] = _check_type(key, old, value)
     return config

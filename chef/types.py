@@ -10,6 +10,7 @@ Conventions (every module follows them):
   discount = gamma^n * prod(env discounts) and is 0 after a true terminal, while
   a time-limit truncation keeps discount > 0.
 """
+
 from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np

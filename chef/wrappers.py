@@ -1,4 +1,5 @@
 """dm_env wrappers shared by the agents (Acme's wrappers, written for this stack)."""
+
 from typing import Any
 
 import dm_env

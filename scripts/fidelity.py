@@ -36,6 +36,7 @@ flag (each simulator's own rule) and the wrist force sensor at the control
 step's last physics substep (what both observations report). `--physics`
 overrides our physics options, to compare candidate settings.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,26 +59,45 @@ from rgb_stacking_env.scene import COLORS, GRIPPER_RANGE, PhysicsOptions  # noqa
 from rgb_stacking_env.scripted_policy import ScriptedStackingPolicy  # noqa: E402
 from rgb_stacking_env.simulation import Simulation  # noqa: E402
 
-_REFERENCE_DIR = flags.DEFINE_string("reference_dir", "/tmp/rgb_stacking_ref",
-                                     "Export of google-deepmind/rgb_stacking (holds rgb_stacking/).")
+_REFERENCE_DIR = flags.DEFINE_string(
+    "reference_dir", "/tmp/rgb_stacking_ref", "Export of google-deepmind/rgb_stacking (holds rgb_stacking/)."
+)
 _TRIPLETS = flags.DEFINE_list("triplets", ["1", "2", "3", "4", "5"], "Test triplets (1..5).")
 _EPISODES = flags.DEFINE_integer("episodes", 2, "Episodes per triplet.")
-_STEPS = flags.DEFINE_integer("steps", 200, "Control steps per episode (at most 400, the reference's limit).",
-                             lower_bound=1, upper_bound=400)
-_RESYNC_EVERY = flags.DEFINE_integer("resync_every", 0, "Re-copy the reference state every N steps (0: never).",
-                                     lower_bound=0)
+_STEPS = flags.DEFINE_integer(
+    "steps", 200, "Control steps per episode (at most 400, the reference's limit).", lower_bound=1, upper_bound=400
+)
+_RESYNC_EVERY = flags.DEFINE_integer(
+    "resync_every", 0, "Re-copy the reference state every N steps (0: never).", lower_bound=0
+)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the reference's initial-state distribution.")
 _PHYSICS = flags.DEFINE_list("physics", [], "Overrides of our PhysicsOptions, e.g. noslip_iterations=2,cone=elliptic.")
 
 OUR_PREFIX, REF_PREFIX = "sawyer/", "robot0/"
-REF_ACTION_NAMES = ("robot0_cart_4d_vel0", "robot0_cart_4d_vel1", "robot0_cart_4d_vel2", "robot0_cart_4d_vel3",
-                    "robot0_gripper0")  # wrist-site velocity (world), yaw rate about world z, gripper (> 0 closes)
+REF_ACTION_NAMES = (
+    "robot0_cart_4d_vel0",
+    "robot0_cart_4d_vel1",
+    "robot0_cart_4d_vel2",
+    "robot0_cart_4d_vel3",
+    "robot0_gripper0",
+)  # wrist-site velocity (world), yaw rate about world z, gripper (> 0 closes)
 _DROPPED_MERGES = ("robot0_tcp_pose", "robot0_wrist_site_pose")
 _SHORT = 100  # steps of the short-horizon statistics
 _OBJECT_GEOM = "mesh_rgb_object_{}_00_collision"
 _FORCE_SENSOR = "robotiq_fts300/ft_sensor_force"
-_COLUMNS = ("tcp_mm", "finger", "red_mm", "green_mm", "blue_mm", "grasp_agree", "force_n", "our_force_n", "ref_force_n",
-            "ref_s", "our_s")
+_COLUMNS = (
+    "tcp_mm",
+    "finger",
+    "red_mm",
+    "green_mm",
+    "blue_mm",
+    "grasp_agree",
+    "force_n",
+    "our_force_n",
+    "ref_force_n",
+    "ref_s",
+    "our_s",
+)
 _FORCE_THRESHOLD = 20.0  # N, CHEF's force termination
 
 
@@ -91,8 +111,10 @@ def load_reference(reference_dir: str):
     add_preprocessor = subtask_env_builder.SubtaskEnvBuilder.add_preprocessor
 
     def add_unless_overwriting(builder, preprocessor):
-        if (isinstance(preprocessor, observation_transforms.MergeObservations)
-                and preprocessor._new_obs in _DROPPED_MERGES):  # pylint: disable=protected-access
+        if (
+            isinstance(preprocessor, observation_transforms.MergeObservations)
+            and preprocessor._new_obs in _DROPPED_MERGES
+        ):  # pylint: disable=protected-access
             return builder
         return add_preprocessor(builder, preprocessor)
 
@@ -106,7 +128,7 @@ def _name(model: mujoco.MjModel, kind: mujoco.mjtObj, index: int) -> str:
 
 
 def _reference_name(name: str) -> str:
-    return REF_PREFIX + name[len(OUR_PREFIX):] if name.startswith(OUR_PREFIX) else name
+    return REF_PREFIX + name[len(OUR_PREFIX) :] if name.startswith(OUR_PREFIX) else name
 
 
 def _geom_by_suffix(model: mujoco.MjModel, suffix: str) -> int:
@@ -129,10 +151,15 @@ class StateCopier:
                 self.unmatched.append(name)
                 continue
             nq, nv = width.get(ours.jnt_type[j], (1, 1))
-            self.qpos.append((slice(ours.jnt_qposadr[j], ours.jnt_qposadr[j] + nq),
-                              slice(ref.jnt_qposadr[r], ref.jnt_qposadr[r] + nq)))
-            self.dof.append((slice(ours.jnt_dofadr[j], ours.jnt_dofadr[j] + nv),
-                             slice(ref.jnt_dofadr[r], ref.jnt_dofadr[r] + nv)))
+            self.qpos.append(
+                (
+                    slice(ours.jnt_qposadr[j], ours.jnt_qposadr[j] + nq),
+                    slice(ref.jnt_qposadr[r], ref.jnt_qposadr[r] + nq),
+                )
+            )
+            self.dof.append(
+                (slice(ours.jnt_dofadr[j], ours.jnt_dofadr[j] + nv), slice(ref.jnt_dofadr[r], ref.jnt_dofadr[r] + nv))
+            )
         for a in range(ours.nu):
             name = _name(ours, actuator, a)
             r = mujoco.mj_name2id(ref, actuator, _reference_name(name))
@@ -141,8 +168,9 @@ class StateCopier:
                 continue
             self.act.append((ours.actuator_actadr[a], ref.actuator_actadr[r]))
         self.reference_only = sorted(
-            {_name(ref, joint, j) for j in range(ref.njnt)} - {_reference_name(_name(ours, joint, j))
-                                                                for j in range(ours.njnt)})
+            {_name(ref, joint, j) for j in range(ref.njnt)}
+            - {_reference_name(_name(ours, joint, j)) for j in range(ours.njnt)}
+        )
 
     def __call__(self, sim: Simulation, ref: mujoco.MjData) -> None:
         for ours, theirs in self.qpos:
@@ -156,19 +184,28 @@ class StateCopier:
 
 def physics_options(model: mujoco.MjModel) -> dict:
     opt = model.opt
-    return {"timestep": opt.timestep, "integrator": mujoco.mjtIntegrator(opt.integrator).name,
-            "cone": mujoco.mjtCone(opt.cone).name, "solver": mujoco.mjtSolver(opt.solver).name,
-            "iterations": opt.iterations, "ls_iterations": opt.ls_iterations,
-            "noslip_iterations": opt.noslip_iterations, "impratio": opt.impratio, "tolerance": opt.tolerance,
-            "multiccd": bool(opt.enableflags & mujoco.mjtEnableBit.mjENBL_MULTICCD)}
+    return {
+        "timestep": opt.timestep,
+        "integrator": mujoco.mjtIntegrator(opt.integrator).name,
+        "cone": mujoco.mjtCone(opt.cone).name,
+        "solver": mujoco.mjtSolver(opt.solver).name,
+        "iterations": opt.iterations,
+        "ls_iterations": opt.ls_iterations,
+        "noslip_iterations": opt.noslip_iterations,
+        "impratio": opt.impratio,
+        "tolerance": opt.tolerance,
+        "multiccd": bool(opt.enableflags & mujoco.mjtEnableBit.mjENBL_MULTICCD),
+    }
 
 
 def our_observation(sim: Simulation) -> dict[str, np.ndarray]:
     """The entries the scripted policy reads, from the current state (valid right after a resync too)."""
-    return {REWARD_STATE_KEY: sim.reward_state(sim.contact_pairs()).to_vector(),
-            OBJECT_POSES_KEY: sim.object_poses(),
-            "sawyer/pinch/pose": sim.site_pose(sim.scene.pinch_site)[None],
-            "sawyer/joints/angle": sim.data.qpos[sim.scene.arm_qpos][None]}
+    return {
+        REWARD_STATE_KEY: sim.reward_state(sim.contact_pairs()).to_vector(),
+        OBJECT_POSES_KEY: sim.object_poses(),
+        "sawyer/pinch/pose": sim.site_pose(sim.scene.pinch_site)[None],
+        "sawyer/joints/angle": sim.data.qpos[sim.scene.arm_qpos][None],
+    }
 
 
 class Reference:
@@ -181,8 +218,9 @@ class Reference:
     def __init__(self, env):
         self.env = env
         self.gripper = env.task.robots[0].gripper
-        self.pinch = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_SITE,
-                                       self.gripper.tool_center_point.full_identifier)
+        self.pinch = mujoco.mj_name2id(
+            self.model, mujoco.mjtObj.mjOBJ_SITE, self.gripper.tool_center_point.full_identifier
+        )
         self.objects = [_geom_by_suffix(self.model, "/" + _OBJECT_GEOM.format(c)) for c in COLORS]
         sensor = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_SENSOR, REF_PREFIX + _FORCE_SENSOR)
         self._force_adr = int(self.model.sensor_adr[sensor])
@@ -211,7 +249,7 @@ class Reference:
 
     def wrist_force(self) -> np.ndarray:
         """[3] wrist force at the last physics substep (the reference's observation; ours reads the same)."""
-        return self.data.sensordata[self._force_adr:self._force_adr + 3].copy()
+        return self.data.sensordata[self._force_adr : self._force_adr + 3].copy()
 
 
 def run_episode(env, ref: Reference, copier: StateCopier, steps: int, resync_every: int) -> dict[str, np.ndarray]:
@@ -233,15 +271,22 @@ def run_episode(env, ref: Reference, copier: StateCopier, steps: int, resync_eve
         start = time.perf_counter()
         timestep = env.step(action)
         our_seconds = time.perf_counter() - start
-        rows.append([
-            1e3 * np.linalg.norm(sim.data.site_xpos[sim.scene.pinch_site] - ref.data.site_xpos[ref.pinch]),
-            abs(sim.gripper_angle() - ref.finger()),
-            *(1e3 * np.linalg.norm(sim.data.geom_xpos[ours] - ref.data.geom_xpos[theirs])
-              for ours, theirs in zip(objects, ref.objects)),
-            float(sim.grasp(sim.contact_pairs()) == ref.grasp()),
-            np.linalg.norm(sim.wrist_force() - ref.wrist_force()),
-            np.linalg.norm(sim.wrist_force()), np.linalg.norm(ref.wrist_force()),
-            ref_seconds, our_seconds])
+        rows.append(
+            [
+                1e3 * np.linalg.norm(sim.data.site_xpos[sim.scene.pinch_site] - ref.data.site_xpos[ref.pinch]),
+                abs(sim.gripper_angle() - ref.finger()),
+                *(
+                    1e3 * np.linalg.norm(sim.data.geom_xpos[ours] - ref.data.geom_xpos[theirs])
+                    for ours, theirs in zip(objects, ref.objects)
+                ),
+                float(sim.grasp(sim.contact_pairs()) == ref.grasp()),
+                np.linalg.norm(sim.wrist_force() - ref.wrist_force()),
+                np.linalg.norm(sim.wrist_force()),
+                np.linalg.norm(ref.wrist_force()),
+                ref_seconds,
+                our_seconds,
+            ]
+        )
         if timestep.last():  # our physics diverged (MuJoCo reset it)
             break
     return dict(zip(_COLUMNS, np.asarray(rows).T))
@@ -284,21 +329,40 @@ def main(argv: list[str]) -> None:
         if action_names != REF_ACTION_NAMES:
             raise ValueError(f"unexpected reference action spec {action_names}")
         ref.env.base_env.random_state.seed(_SEED.value + int(triplet))
-        env = RgbStackingEnv(EnvConfig(object_set=triplet, episode_length=_STEPS.value + 1,
-                                       physics=PhysicsOptions().with_overrides(_PHYSICS.value)))
+        env = RgbStackingEnv(
+            EnvConfig(
+                object_set=triplet,
+                episode_length=_STEPS.value + 1,
+                physics=PhysicsOptions().with_overrides(_PHYSICS.value),
+            )
+        )
         env.reset()
         copier = StateCopier(env.simulation.model, ref.model)
         if not episodes:
-            print(json.dumps({"name": "fidelity_setup", "reference_build_s": round(build_s, 2),
-                              "ours": physics_options(env.simulation.model), "reference": physics_options(ref.model),
-                              "unmatched_ours": copier.unmatched,
-                              "reference_only_joints": copier.reference_only}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "name": "fidelity_setup",
+                        "reference_build_s": round(build_s, 2),
+                        "ours": physics_options(env.simulation.model),
+                        "reference": physics_options(ref.model),
+                        "unmatched_ours": copier.unmatched,
+                        "reference_only_joints": copier.reference_only,
+                    }
+                ),
+                flush=True,
+            )
         for episode in range(_EPISODES.value):
             start = time.perf_counter()
             series = run_episode(env, ref, copier, _STEPS.value, _RESYNC_EVERY.value)
-            result = {"name": "fidelity", "triplet": triplet, "episode": episode,
-                      "resync_every": _RESYNC_EVERY.value, **statistics(series),
-                      "seconds": round(time.perf_counter() - start, 1)}
+            result = {
+                "name": "fidelity",
+                "triplet": triplet,
+                "episode": episode,
+                "resync_every": _RESYNC_EVERY.value,
+                **statistics(series),
+                "seconds": round(time.perf_counter() - start, 1),
+            }
             episodes.append(result)
             print(json.dumps(result), flush=True)
         ref.env.close()

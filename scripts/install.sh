@@ -29,7 +29,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q "uv==$UV_VERSION"
 "$VENV/bin/uv" pip sync -q --python "$VENV/bin/python" requirements.lock
-"$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e .
+"$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e envs/rgb_stacking_env -e .
 "$VENV/bin/python" - <<'PY'
 import reverb, tensorflow, jax, flax, optax, rlax, mujoco, dm_control, rlds, tensorflow_datasets, ray
 from dm_robotics.moma.models.robots.robot_arms import sawyer

@@ -4,21 +4,23 @@ JSON line. docs/mt_opt.md ("Where an episode ends") quotes it.
 
   .venv/bin/python scripts/point_reach.py --layers=256     # the state config's layer width
 """
+
 import json
 
 from absl import app, flags
 
 from chef.utils import xla_flags
 
-_LAYERS = flags.DEFINE_integer("layers", 64, "Units per QT-Opt layer (experiments/mtopt.py:state has 256).")
+_LAYERS = flags.DEFINE_integer("layers", 64, "Units per QT-Opt layer (mtopt:state has 256).")
 _STEPS = flags.DEFINE_integer("steps", 3000, "Learner steps per episode end.")
 
 
 def main(argv):
     del argv
     xla_flags.start_single_threaded_backend()
+    from chef.configs import mtopt  # pylint: disable=import-outside-toplevel
     from chef.mtopt import point_reach  # pylint: disable=import-outside-toplevel  After the backend.
-    from experiments import mtopt  # pylint: disable=import-outside-toplevel
+
     config = point_reach.qtopt_config(mtopt.get_config("state").qtopt, _LAYERS.value)
     print(json.dumps(point_reach.compare(config, _STEPS.value)), flush=True)
 

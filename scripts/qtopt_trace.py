@@ -1,24 +1,25 @@
 """What the CEM-greedy QT-Opt policy does, decision by decision, next to the scripted policy.
 
-Trains one ablation cell (as launch/mtopt_ablation.py does), then runs greedy episodes of one
+Trains one ablation cell (as chef-mtopt-ablation does), then runs greedy episodes of one
 task. Each decision prints the pinch and object positions, whether the object is held, the
 greedy action, the noise-free scripted action from the same state, and Q at both (and Q of
 terminating, with the TERMINATE switch). Placement tasks start after a noise-free scripted
 pick, as in evaluation. Used for docs/mt_opt.md ("Exploration data and the TERMINATE action").
 
-  .venv/bin/python scripts/qtopt_trace.py --config=experiments/mtopt.py:state \
+  .venv/bin/python scripts/qtopt_trace.py --config=mtopt:state \
       --config.dataset_dir=<dir>[,<dir>...] --config.grid.terminate_fraction=0.5 --tasks=lift-red,place-any
 """
+
 import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
 
 from chef.agents.qtopt import networks
 from chef.agents.qtopt.actor import QtOptActor
-from chef.mtopt import ablation, collection, decisions, evaluation, launch_setup, rgb_tasks, terminate
+from chef.mtopt import collection, decisions, evaluation, launch_setup, rgb_tasks, terminate, training
 from chef.mtopt.bootstrap import NoisyPickPlace
 
-_CONFIG = config_flags.DEFINE_config_file("config", "experiments/mtopt.py:state", "Ablation config.")
+_CONFIG = config_flags.DEFINE_config_file("config", "mtopt:state", "Ablation config.")
 _TASKS = flags.DEFINE_list("tasks", ["lift-red"], "Tasks the greedy policy acts for, in turn.")
 _CELL = flags.DEFINE_string("cell", "skill/rebalanced", "Impersonation strategy / sampler of the trained cell.")
 _EPISODES = flags.DEFINE_integer("episodes", 2, "Greedy episodes to trace.")
@@ -27,8 +28,9 @@ _EPISODES = flags.DEFINE_integer("episodes", 2, "Greedy episodes to trace.")
 def _q(network, params, observation, actions, task_id) -> np.ndarray:
     """Q at each of `actions` [N, A] in one state. -> [N]"""
     batched = {k: np.asarray(v)[None] for k, v in observation.items()}
-    return np.asarray(networks.q_values(network, params, batched, np.asarray(actions)[None],
-                                        np.asarray([task_id], np.int32)))[0]
+    return np.asarray(
+        networks.q_values(network, params, batched, np.asarray(actions)[None], np.asarray([task_id], np.int32))
+    )[0]
 
 
 def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: int) -> None:
@@ -50,8 +52,9 @@ def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: i
                 timestep = stepper.step(scripted(timestep.observation))
             scripted.start_place(collection.place_target(task, object_name, rng))
         print(f"== {task}, episode {episode}")
-        for step in range(decisions.num_decisions(setup.grid.place_steps if placing else setup.grid.pick_steps,
-                                                  period)):
+        for step in range(
+            decisions.num_decisions(setup.grid.place_steps if placing else setup.grid.pick_steps, period)
+        ):
             observation = timestep.observation
             greedy, reference = actor.select_action(observation), scripted(observation)
             candidates = [greedy, np.append(reference, terminate.CONTINUE) if with_switch else reference]
@@ -59,10 +62,12 @@ def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: i
                 candidates.append(np.append(reference, terminate.TERMINATE))
             q = _q(learner.network, params, observation, np.stack(candidates), task_id)
             state = rgb_tasks.final_state_from_simulation(env.simulation)
-            print(f"{step:2d} pinch {np.asarray(state['tcp/position'])} {object_name} "
-                  f"{np.asarray(state[f'{object_name}/position'])} held {int(state['gripper/grasped'])} "
-                  f"greedy {greedy} Q {q[0]:.3f} | scripted {reference} Q {q[1]:.3f}"
-                  + (f" | Q(terminate) {q[2]:.3f}" if with_switch else ""))
+            print(
+                f"{step:2d} pinch {np.asarray(state['tcp/position'])} {object_name} "
+                f"{np.asarray(state[f'{object_name}/position'])} held {int(state['gripper/grasped'])} "
+                f"greedy {greedy} Q {q[0]:.3f} | scripted {reference} Q {q[1]:.3f}"
+                + (f" | Q(terminate) {q[2]:.3f}" if with_switch else "")
+            )
             action = greedy
             if with_switch:
                 action, ends = terminate.split(greedy)
@@ -87,12 +92,15 @@ def main(argv):
     strategy, sampler = _CELL.value.split("/")
     env = launch_setup.make_env(config, setup)
     table = launch_setup.load_table(launch_setup.bootstrap_dataset(config, setup, env, ""), setup)
-    low, high = ablation.q_action_bounds(env, setup.grid)
-    learner, _ = ablation.make_cell_learner(table, setup.family, strategy, sampler, setup.qtopt, setup.grid,
-                                            low, high, config.seed)
-    ablation.train_learner(learner, setup.grid.num_steps, _CELL.value)
+    low, high = training.q_action_bounds(env, setup.grid)
+    learner, _ = training.make_learner(
+        table, setup.family, strategy, sampler, setup.qtopt, setup.grid, low, high, config.seed
+    )
+    training.train_learner(learner, setup.grid.num_steps, _CELL.value)
     params = learner.get_variables(["q_network"])[0]
-    actor = QtOptActor(learner.network, learner, low, high, setup.qtopt.cem, 0, epsilon=0.0, seed=config.seed)
+    actor = training.qtopt_builder(setup.qtopt, setup.family, low, high).make_actor(
+        learner.network, learner, task_id=0, epsilon=0.0, seed=config.seed
+    )
     np.set_printoptions(precision=3, suppress=True)
     for task in _TASKS.value:
         trace(env, setup, learner, params, actor, task, _EPISODES.value)

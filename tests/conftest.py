@@ -1,4 +1,5 @@
 """Test-wide settings: quiet TensorFlow, CPU-only JAX, headless MuJoCo."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

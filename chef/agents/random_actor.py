@@ -1,4 +1,5 @@
 """A uniformly random actor: the baseline learning curves are compared against."""
+
 import dm_env
 import numpy as np
 

@@ -1,4 +1,5 @@
 """The benchmark's scripted stacking policy as a (noisy) actor, to seed online replay with successes."""
+
 from typing import Callable
 
 import dm_env

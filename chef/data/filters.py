@@ -1,4 +1,5 @@
 """Episode predicates for tf.data `filter`, e.g. successful episodes only (filtered BC / RL)."""
+
 from typing import Callable, Mapping
 
 import tensorflow as tf

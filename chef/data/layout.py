@@ -14,6 +14,7 @@ take from each shard only its committed records and ignore a torn last index lin
 writer leaves exactly its complete episodes readable. Committing writes O(1) bytes; no file that
 grows with the dataset is rewritten.
 """
+
 import dataclasses
 import json
 import os
@@ -36,8 +37,10 @@ DATASET_INFO = "dataset_info.json"
 # 2: the environment's reference semantics (newest-first histories, w >= 0 quaternions, 12.5 ms finger
 # velocity, torque sensors, last-substep wrist force, uint8 grasp flag) and 2.5 ms physics; 1: before.
 FORMAT_VERSION = 3
-_VERSION_CHANGES = {1: "the environment's observations changed meaning",
-                    2: "the shard layout changed: several episodes per shard, committed by episodes.jsonl"}
+_VERSION_CHANGES = {
+    1: "the environment's observations changed meaning",
+    2: "the shard layout changed: several episodes per shard, committed by episodes.jsonl",
+}
 
 
 class DatasetError(ValueError):
@@ -52,7 +55,7 @@ def shard_number(path: str | os.PathLike) -> int | None:
     """The index of a shard file name (None for other files)."""
     prefix = f"{DATASET_NAME}-{SPLIT}.{FILE_FORMAT}-"
     name = pathlib.Path(path).name
-    suffix = name[len(prefix):]
+    suffix = name[len(prefix) :]
     return int(suffix) if name.startswith(prefix) and suffix.isdigit() else None
 
 
@@ -115,7 +118,7 @@ def parse_index(data: bytes, path: str | os.PathLike = INDEX) -> tuple[list[dict
         return [], 0
     lines = data.count(b"\n", 0, complete)
     try:  # One parse of all lines (json.dumps escapes newlines inside strings), 3x faster than per line.
-        entries = json.loads(b"[" + data[:complete - 1].replace(b"\n", b",") + b"]")
+        entries = json.loads(b"[" + data[: complete - 1].replace(b"\n", b",") + b"]")
     except ValueError:
         entries = None
     if not isinstance(entries, list) or len(entries) != lines:  # Find the bad line.
@@ -153,15 +156,19 @@ def check_format_version(directory: str | os.PathLike, metadata: dict) -> None:
     version = metadata.get("format_version")
     if version != FORMAT_VERSION:
         change = _VERSION_CHANGES.get(version, "the dataset format changed")
-        raise DatasetError(f"{directory} was written in dataset format {version}, this code reads format "
-                           f"{FORMAT_VERSION} ({change}): collect it again")
+        raise DatasetError(
+            f"{directory} was written in dataset format {version}, this code reads format "
+            f"{FORMAT_VERSION} ({change}): collect it again"
+        )
 
 
 def _read(directory: pathlib.Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     for name in (CHEF_METADATA, FEATURES):
         if not (directory / name).is_file():
-            raise DatasetError(f"{directory / name} is missing: {directory} is not a chef episode dataset "
-                               "(or no episode was completed yet)")
+            raise DatasetError(
+                f"{directory / name} is missing: {directory} is not a chef episode dataset "
+                "(or no episode was completed yet)"
+            )
     try:
         metadata = json.loads((directory / CHEF_METADATA).read_text())
     except ValueError as e:
@@ -185,14 +192,16 @@ def _layout(directory: pathlib.Path, metadata: dict[str, Any], entries: list[dic
             ends.append(0)
         lengths[-1] += 1
         ends[-1] = entry["end"]
-    layout = DatasetLayout(directory, tuple(metadata["task_names"]), tuple(lengths), tuple(ends),
-                           dict(metadata.get("environment") or {}))
+    layout = DatasetLayout(
+        directory, tuple(metadata["task_names"]), tuple(lengths), tuple(ends), dict(metadata.get("environment") or {})
+    )
     for path, end in zip(layout.shard_paths, ends):
         if not path.is_file() or path.stat().st_size == 0:
             raise DatasetError(f"dataset shard {path} is missing or empty")
         if path.stat().st_size < end:
-            raise DatasetError(f"dataset shard {path} holds {path.stat().st_size} bytes, less than the "
-                               f"{end} of its committed episodes")
+            raise DatasetError(
+                f"dataset shard {path} holds {path.stat().st_size} bytes, less than the {end} of its committed episodes"
+            )
     return layout
 
 

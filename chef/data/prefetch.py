@@ -4,6 +4,7 @@ tf.data prefetches tensors; turning them into numpy (and, with `transform=jax.de
 into device arrays) still costs the learner's thread time on every `next()`. A
 `ThreadPrefetcher` does that work while the learner computes.
 """
+
 import queue
 import threading
 from typing import Callable, Generic, Iterator, Optional, TypeVar
@@ -26,8 +27,9 @@ class ThreadPrefetcher(Iterator[T], Generic[T]):
         if buffer_size < 1:
             raise ValueError(f"buffer_size must be >= 1, got {buffer_size}")
         self._queue: queue.Queue = queue.Queue(maxsize=buffer_size)
-        self._thread = threading.Thread(target=self._fill, args=(iterator, transform), daemon=True,
-                                        name="chef-prefetch")
+        self._thread = threading.Thread(
+            target=self._fill, args=(iterator, transform), daemon=True, name="chef-prefetch"
+        )
         self._thread.start()
 
     def _fill(self, iterator: Iterator, transform: Optional[Callable[..., T]]) -> None:

@@ -4,6 +4,7 @@ A reward function maps a batch of observations to rewards: `reward_fn({name: [N,
 [N, T]`. In an RLDS episode the reward of step i is earned on reaching observation i + 1, so
 an episode's relabelled rewards are `reward_fn(observations[1:])` (the last step gets zeros).
 """
+
 import dataclasses
 from typing import Callable, Mapping
 
@@ -40,8 +41,11 @@ def environment_relabel(task_names: types.TaskNames) -> Relabel:
     unknown = sorted(set(task_names) - set(rewards.TASK_NAMES))
     if unknown:
         raise ValueError(f"unknown task(s) {unknown}; valid tasks: {list(rewards.TASK_NAMES)}")
-    return Relabel(lambda obs: rewards.rewards_from_observation(obs, task_names), task_names,
-                   input_keys=(rewards.REWARD_STATE_KEY,))
+    return Relabel(
+        lambda obs: rewards.rewards_from_observation(obs, task_names),
+        task_names,
+        input_keys=(rewards.REWARD_STATE_KEY,),
+    )
 
 
 def relabel_episode_rewards(observations: Mapping[str, tf.Tensor], relabel: Relabel) -> tf.Tensor:
@@ -54,8 +58,10 @@ def relabel_episode_rewards(observations: Mapping[str, tf.Tensor], relabel: Rela
     def compute(*inputs: np.ndarray) -> np.ndarray:
         rewards = np.asarray(relabel.reward_fn(dict(zip(relabel.input_keys, inputs))), dtype=np.float32)
         if rewards.shape != (inputs[0].shape[0], num_tasks):
-            raise ValueError(f"reward_fn returned shape {rewards.shape}, expected "
-                             f"[{inputs[0].shape[0]}, {num_tasks}] for tasks {relabel.task_names}")
+            raise ValueError(
+                f"reward_fn returned shape {rewards.shape}, expected "
+                f"[{inputs[0].shape[0]}, {num_tasks}] for tasks {relabel.task_names}"
+            )
         return rewards
 
     reached = [observations[k][1:] for k in relabel.input_keys]  # Observations i + 1, [L - 1, ...]

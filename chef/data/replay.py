@@ -1,14 +1,15 @@
 """Replays a recorded episode: its environment rebuilt, reset with its seed, its actions stepped.
 
-    python -m chef.data.replay --dataset=runs/R/collect/datasets/actor_0 --episode=3 --output=episode_3.mp4
+    chef-replay-episode --dataset=runs/R/collect/datasets/actor_0 --episode=3 --output=episode_3.mp4
 
 The dataset's `environment` metadata (chef.env_metadata) rebuilds the environment, the episode's
 `seed` resets it (rgb_stacking_env: `reset(seed=...)` makes the initial state a function of the
 seed) and the stored actions (canonical [-1, 1] when the metadata says so) are stepped. The tool
 prints the largest absolute difference between replayed and recorded (vector) observations and
 writes a video of the replay with rgb_stacking_env.render's cameras (`--size`,
-`--with_basket_cameras` as for `python -m rgb_stacking_env.render`).
+`--with_basket_cameras` as for `rgb-stacking-render`).
 """
+
 import dataclasses
 import os
 import pathlib
@@ -17,7 +18,6 @@ from typing import Any, Optional
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from absl import app, flags
 
 from chef import env_metadata
 from chef.data import layout
@@ -53,8 +53,9 @@ class Replay:
         for key in self.vector_keys:
             length = min(len(self.recorded[key]), len(self.replayed[key]))
             recorded = self.recorded[key][:length].astype(np.float64)
-            differences[key] = float(np.max(np.abs(self.replayed[key][:length].astype(np.float64) - recorded),
-                                            initial=0.0))
+            differences[key] = float(
+                np.max(np.abs(self.replayed[key][:length].astype(np.float64) - recorded), initial=0.0)
+            )
         return differences
 
     @property
@@ -62,8 +63,9 @@ class Replay:
         return max(self.max_abs_differences.values(), default=0.0)
 
 
-def _read_episode(dataset_layout: layout.DatasetLayout, features: tfds.features.FeatureConnector,
-                  index: int) -> dict[str, Any]:
+def _read_episode(
+    dataset_layout: layout.DatasetLayout, features: tfds.features.FeatureConnector, index: int
+) -> dict[str, Any]:
     """Episode `index` as numpy: steps {name: [L, ...]} plus the episode-level fields (text as str)."""
     starts = np.cumsum((0,) + dataset_layout.shard_lengths)  # [S + 1] first episode of each shard
     shard = int(np.searchsorted(starts, index, side="right")) - 1
@@ -87,8 +89,9 @@ def _episode_chain(dataset_layout: layout.DatasetLayout, index: int, chained: bo
     return chain
 
 
-def replay_episode(directory: str | os.PathLike, index: int, video_height: Optional[int] = None,
-                   with_basket_cameras: bool = True) -> Replay:
+def replay_episode(
+    directory: str | os.PathLike, index: int, video_height: Optional[int] = None, with_basket_cameras: bool = True
+) -> Replay:
     """Replays episode `index` of the dataset at `directory`; renders frames when `video_height`.
 
     Raises `layout.DatasetError` (a `ReplayError` for a bad index or metadata) with a one-line message.
@@ -98,12 +101,16 @@ def replay_episode(directory: str | os.PathLike, index: int, video_height: Optio
         raise layout.DatasetError(f"no dataset directory {directory}")
     dataset_layout = layout.load_layout(directory)
     if not 0 <= index < dataset_layout.num_episodes:
-        raise ReplayError(f"episode {index} is out of range: {directory} has {dataset_layout.num_episodes} "
-                          f"episodes (0..{dataset_layout.num_episodes - 1})")
+        raise ReplayError(
+            f"episode {index} is out of range: {directory} has {dataset_layout.num_episodes} "
+            f"episodes (0..{dataset_layout.num_episodes - 1})"
+        )
     environment = dataset_layout.environment
     if not environment:
-        raise ReplayError(f"{directory} has no environment metadata (written before datasets recorded their "
-                          "environment): its episodes cannot be replayed")
+        raise ReplayError(
+            f"{directory} has no environment metadata (written before datasets recorded their "
+            "environment): its episodes cannot be replayed"
+        )
     chain = _episode_chain(dataset_layout, index, bool(environment.get("chained_segments", False)))
     episode = chain[-1]
     seed, triplet = int(episode["seed"]), str(episode["triplet"])
@@ -111,8 +118,10 @@ def replay_episode(directory: str | os.PathLike, index: int, video_height: Optio
         raise ReplayError(f"episode {index} of {directory} records no seed (seed {seed})")
     object_set = environment.get("object_set") or triplet
     if object_set not in object_sets.OBJECT_SETS:
-        raise ReplayError(f"episode {index} of {directory}: no object set to rebuild (environment object_set "
-                          f"{environment.get('object_set')!r}, triplet {triplet!r})")
+        raise ReplayError(
+            f"episode {index} of {directory}: no object set to rebuild (environment object_set "
+            f"{environment.get('object_set')!r}, triplet {triplet!r})"
+        )
     env = env_metadata.rebuild(environment, object_set=object_set)
     camera = None
     try:
@@ -125,8 +134,9 @@ def replay_episode(directory: str | os.PathLike, index: int, video_height: Optio
         recorded = episode["steps"]["observation"]
         missing = sorted(set(recorded) - set(timestep.observation))
         if missing:
-            raise ReplayError(f"episode {index} of {directory} has observations {missing} that the rebuilt "
-                              f"environment does not make")
+            raise ReplayError(
+                f"episode {index} of {directory} has observations {missing} that the rebuilt environment does not make"
+            )
         replayed = [timestep.observation]
         frames = [camera.render()] if camera is not None else []
         ended_early = False
@@ -140,15 +150,24 @@ def replay_episode(directory: str | os.PathLike, index: int, video_height: Optio
                 frames.append(camera.render())
         replayed_triplet = object_sets.triplet_label(env.simulation.scene.triplet)
         if triplet and replayed_triplet != triplet:
-            raise ReplayError(f"episode {index} of {directory} was recorded with triplet {triplet!r}, seed {seed} "
-                              f"gives {replayed_triplet!r}: the environment's reset changed since")
+            raise ReplayError(
+                f"episode {index} of {directory} was recorded with triplet {triplet!r}, seed {seed} "
+                f"gives {replayed_triplet!r}: the environment's reset changed since"
+            )
     finally:
         if camera is not None:
             camera.close()
         env.close()
     stacked = {k: np.stack([o[k] for o in replayed]) for k in recorded}
-    return Replay(index=index, seed=seed, triplet=triplet, recorded=dict(recorded), replayed=stacked, frames=frames,
-                  ended_early=ended_early)
+    return Replay(
+        index=index,
+        seed=seed,
+        triplet=triplet,
+        recorded=dict(recorded),
+        replayed=stacked,
+        frames=frames,
+        ended_early=ended_early,
+    )
 
 
 def video_fps(environment: dict[str, Any]) -> int:
@@ -156,8 +175,13 @@ def video_fps(environment: dict[str, Any]) -> int:
     return max(1, round(1.0 / (CONTROL_DT * int(environment.get("decision_period", 1)))))
 
 
-def replay_to_video(directory: str | os.PathLike, index: int, output: str | os.PathLike, height: int = 480,
-                    with_basket_cameras: bool = True) -> Replay:
+def replay_to_video(
+    directory: str | os.PathLike,
+    index: int,
+    output: str | os.PathLike,
+    height: int = 480,
+    with_basket_cameras: bool = True,
+) -> Replay:
     """Replays episode `index` and writes its video to `output` (.mp4 or .gif)."""
     replay = replay_episode(directory, index, video_height=height, with_basket_cameras=with_basket_cameras)
     render.write_video(str(output), replay.frames, fps=video_fps(layout.load_layout(directory).environment))
@@ -167,28 +191,11 @@ def replay_to_video(directory: str | os.PathLike, index: int, output: str | os.P
 def summary(replay: Replay) -> str:
     """One line: the episode, its seed and triplet, and the largest observation difference (and where)."""
     differences = replay.max_abs_differences
-    line = (f"episode {replay.index}: seed {replay.seed}, triplet {replay.triplet}, "
-            f"{len(next(iter(replay.recorded.values())))} steps; max abs observation difference "
-            f"{replay.max_abs_difference:.3g}")
+    line = (
+        f"episode {replay.index}: seed {replay.seed}, triplet {replay.triplet}, "
+        f"{len(next(iter(replay.recorded.values())))} steps; max abs observation difference "
+        f"{replay.max_abs_difference:.3g}"
+    )
     if replay.max_abs_difference > 0:
         line += f" ({max(differences, key=differences.get)})"
     return line + ("; the replay ended early" if replay.ended_early else "")
-
-
-def main(argv: list[str]) -> None:
-    del argv
-    options = flags.FLAGS
-    try:
-        replay = replay_to_video(options.dataset, options.episode, options.output, options.size,
-                                 options.with_basket_cameras)
-    except layout.DatasetError as e:
-        from chef.launch import cli  # The launch scripts' contract: one line, exit status 2.
-        cli.fail(str(e))
-    print(f"{summary(replay)}; wrote {len(replay.frames)} frames to {options.output}")
-
-
-if __name__ == "__main__":
-    flags.DEFINE_string("dataset", None, "Episode dataset directory (RLDS, written by chef).", required=True)
-    flags.DEFINE_integer("episode", 0, "Index of the episode to replay.")
-    flags.DEFINE_string("output", "replay.mp4", "Video path (.mp4 or .gif).")
-    app.run(main)

@@ -3,10 +3,11 @@
 Episodes are read with plain tf.data from the shards and counts of the dataset's index
 (layout.py): only committed episodes, whether or not the writer is still appending or has closed.
 
-The n-step rewards and discounts come from `chef.replay.nstep.nstep_targets`, the episode form
+The n-step rewards and discounts come from `chef.data.nstep.nstep_targets`, the episode form
 of the Reverb adder's arithmetic, so offline and online learners see identical targets (a test
 feeds the same episodes to both).
 """
+
 import dataclasses
 import functools
 import os
@@ -17,8 +18,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from chef import types
-from chef.data import filters, layout, relabel as relabel_lib, specs
-from chef.replay import nstep
+from chef.data import filters, layout, nstep, specs
+from chef.data import relabel as relabel_lib
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +59,12 @@ class _StepsAsTensors(tfds.decode.Decoder):
 _SHUFFLED_SHARDS_READ_AT_ONCE = 16
 
 
-def episode_dataset(directory: str | os.PathLike, shuffle_files: bool = False, seed: Optional[int] = None,
-                    steps_as_tensors: bool = False) -> tf.data.Dataset:
+def episode_dataset(
+    directory: str | os.PathLike,
+    shuffle_files: bool = False,
+    seed: Optional[int] = None,
+    steps_as_tensors: bool = False,
+) -> tf.data.Dataset:
     """The dataset's committed episodes (in order unless `shuffle_files`), after checking every shard.
 
     Reads each shard's committed records with plain tf.data and decodes them with the dataset's
@@ -71,7 +76,8 @@ def episode_dataset(directory: str | os.PathLike, shuffle_files: bool = False, s
     dataset_layout = layout.load_layout(directory)
     features = tfds.features.FeatureConnector.from_config(str(directory))
     shards = tf.data.Dataset.from_tensor_slices(
-        ([str(p) for p in dataset_layout.shard_paths], np.asarray(dataset_layout.shard_lengths, np.int64)))
+        ([str(p) for p in dataset_layout.shard_paths], np.asarray(dataset_layout.shard_lengths, np.int64))
+    )
 
     def committed(path, count):
         return tf.data.TFRecordDataset(path).take(count)  # Never a record being written after them.
@@ -79,15 +85,21 @@ def episode_dataset(directory: str | os.PathLike, shuffle_files: bool = False, s
     deterministic = seed is not None or not shuffle_files
     if shuffle_files:
         shards = shards.shuffle(len(dataset_layout.shard_lengths), seed=seed, reshuffle_each_iteration=True)
-        records = shards.interleave(committed, cycle_length=min(_SHUFFLED_SHARDS_READ_AT_ONCE,
-                                                                len(dataset_layout.shard_lengths)),
-                                    block_length=1, num_parallel_calls=tf.data.AUTOTUNE,
-                                    deterministic=deterministic)
+        records = shards.interleave(
+            committed,
+            cycle_length=min(_SHUFFLED_SHARDS_READ_AT_ONCE, len(dataset_layout.shard_lengths)),
+            block_length=1,
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=deterministic,
+        )
     else:
         records = shards.flat_map(committed)
     decoders = {"steps": _StepsAsTensors()} if steps_as_tensors else None
-    episodes = records.map(lambda record: features.deserialize_example(record, decoders=decoders),
-                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    episodes = records.map(
+        lambda record: features.deserialize_example(record, decoders=decoders),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=deterministic,
+    )
     return episodes.apply(tf.data.experimental.assert_cardinality(dataset_layout.num_episodes))
 
 
@@ -107,16 +119,16 @@ def _nstep(rewards: np.ndarray, discounts: np.ndarray, n_step: int, gamma: float
 
 def demonstration_mark(task_sequence: tf.Tensor, num_transitions: tf.Tensor) -> tf.Tensor:
     """[num_transitions] float32: 1 for an episode of the scripted policy, else 0."""
-    scripted = tf.logical_and(tf.equal(tf.size(task_sequence), 1),
-                              tf.reduce_all(tf.equal(task_sequence, SCRIPTED)))
+    scripted = tf.logical_and(tf.equal(tf.size(task_sequence), 1), tf.reduce_all(tf.equal(task_sequence, SCRIPTED)))
     return tf.fill([num_transitions], tf.cast(scripted, tf.float32))
 
 
 SCRIPTED = "scripted"  # The task_sequence of a scripted episode.
 
 
-def episode_transitions(steps: dict, options: TransitionOptions,
-                        task_sequence: Optional[tf.Tensor] = None) -> types.Transition:
+def episode_transitions(
+    steps: dict, options: TransitionOptions, task_sequence: Optional[tf.Tensor] = None
+) -> types.Transition:
     """The L - 1 n-step transitions [L - 1, ...] of an episode's steps {name: [L, ...]};
     `task_sequence` (the episode's metadata) is needed for `options.demonstration_mark`."""
     observations = steps["observation"]
@@ -126,7 +138,10 @@ def episode_transitions(steps: dict, options: TransitionOptions,
     num_tasks = rewards.shape[-1]
     reward, discount, next_index = tf.numpy_function(
         lambda r, d: _nstep(r, d, options.n_step, options.discount),
-        [rewards[:-1], steps["discount"][:-1]], [tf.float32, tf.float32, tf.int64], stateful=False)
+        [rewards[:-1], steps["discount"][:-1]],
+        [tf.float32, tf.float32, tf.int64],
+        stateful=False,
+    )
     next_index = tf.ensure_shape(next_index, [None])  # [L - 1]
     observations = _select_observations(observations, options.observation_keys)
     transitions = types.Transition(
@@ -135,7 +150,8 @@ def episode_transitions(steps: dict, options: TransitionOptions,
         reward=tf.ensure_shape(reward, [None, num_tasks]),  # [L - 1, T]
         discount=tf.ensure_shape(discount, [None]),  # [L - 1]
         next_observation={k: tf.gather(v, next_index) for k, v in observations.items()},
-        extras={})
+        extras={},
+    )
     if options.demonstration_mark:
         transitions.extras[types.DEMONSTRATION] = demonstration_mark(task_sequence, tf.shape(next_index)[0])
     return transitions
@@ -152,8 +168,13 @@ def as_directory_list(directories: Directories) -> list[str | os.PathLike]:
     return directories
 
 
-def transitions_per_episode(directory: str | os.PathLike, options: TransitionOptions, shuffle_files: bool = False,
-                            repeat: bool = False, seed: Optional[int] = None) -> tf.data.Dataset:
+def transitions_per_episode(
+    directory: str | os.PathLike,
+    options: TransitionOptions,
+    shuffle_files: bool = False,
+    repeat: bool = False,
+    seed: Optional[int] = None,
+) -> tf.data.Dataset:
     """One element per episode of `directory` that passes the filter: its transitions [L - 1, ...];
     in the stored order unless the files are shuffled without a seed."""
     episodes = episode_dataset(directory, shuffle_files=shuffle_files, seed=seed, steps_as_tensors=True)
@@ -161,12 +182,21 @@ def transitions_per_episode(directory: str | os.PathLike, options: TransitionOpt
         episodes = episodes.filter(options.episode_filter)
     if repeat:
         episodes = episodes.repeat()
-    return episodes.map(lambda episode: episode_transitions(episode["steps"], options, episode["task_sequence"]),
-                        num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None or not shuffle_files)
+    return episodes.map(
+        lambda episode: episode_transitions(episode["steps"], options, episode["task_sequence"]),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=seed is not None or not shuffle_files,
+    )
 
 
-def transition_dataset(directories: Directories, options: TransitionOptions, *, shuffle_buffer: int = 10_000,
-                       repeat: bool = True, seed: Optional[int] = None) -> tf.data.Dataset:
+def transition_dataset(
+    directories: Directories,
+    options: TransitionOptions,
+    *,
+    shuffle_buffer: int = 10_000,
+    repeat: bool = True,
+    seed: Optional[int] = None,
+) -> tf.data.Dataset:
     """Unbatched, shuffled n-step `Transition`s of one dataset directory or several (e.g. one per
     actor; sampled in proportion to their episode counts). Incompatible directories are refused."""
     directories = as_directory_list(directories)
@@ -176,8 +206,7 @@ def transition_dataset(directories: Directories, options: TransitionOptions, *, 
         transitions = sources[0]
     elif repeat:
         episodes = np.array([layout.load_layout(d).num_episodes for d in directories], np.float64)
-        transitions = tf.data.Dataset.sample_from_datasets(sources, weights=list(episodes / episodes.sum()),
-                                                           seed=seed)
+        transitions = tf.data.Dataset.sample_from_datasets(sources, weights=list(episodes / episodes.sum()), seed=seed)
     else:
         transitions = functools.reduce(tf.data.Dataset.concatenate, sources)
     if shuffle_buffer > 1:
@@ -208,8 +237,9 @@ class NumpyBatches(Iterator[types.Transition]):
             raise
 
 
-def make_transition_iterator(directories: Directories, batch_size: int, options: TransitionOptions,
-                             **kwargs) -> Iterator[types.Transition]:
+def make_transition_iterator(
+    directories: Directories, batch_size: int, options: TransitionOptions, **kwargs
+) -> Iterator[types.Transition]:
     """Numpy batches (endless unless repeat=False): reward [B, T], discount [B],
     observation {name: [B, ...]}. Keyword arguments go to `transition_dataset`."""
     dataset = batch(transition_dataset(directories, options, **kwargs), batch_size)

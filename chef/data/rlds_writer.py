@@ -11,6 +11,7 @@ writer leaves exactly its complete episodes readable, and committing costs the s
 400 000th episode as at the first. One writer per directory (a lock file refuses a second one);
 a restarted writer drops the uncommitted tail and appends, starting a new shard.
 """
+
 import dataclasses
 import fcntl
 import json
@@ -53,12 +54,14 @@ def _array_feature(value: np.ndarray, image_format: str) -> tfds.features.Featur
     return tfds.features.Tensor(shape=value.shape, dtype=value.dtype)
 
 
-def episode_features(observation: types.Observation, action: np.ndarray, num_tasks: int,
-                     image_format: str = "png") -> tfds.features.FeaturesDict:
+def episode_features(
+    observation: types.Observation, action: np.ndarray, num_tasks: int, image_format: str = "png"
+) -> tfds.features.FeaturesDict:
     """The TFDS features of a chef episode for observations/actions shaped like the examples."""
     step = {
         "observation": tfds.features.FeaturesDict(
-            {k: _array_feature(np.asarray(v), image_format) for k, v in observation.items()}),
+            {k: _array_feature(np.asarray(v), image_format) for k, v in observation.items()}
+        ),
         "action": tfds.features.Tensor(shape=np.shape(action), dtype=np.asarray(action).dtype),
         "reward": tfds.features.Tensor(shape=(num_tasks,), dtype=np.float32),
         "discount": tfds.features.Scalar(dtype=np.float32),
@@ -66,21 +69,23 @@ def episode_features(observation: types.Observation, action: np.ndarray, num_tas
         "is_last": tfds.features.Scalar(dtype=np.bool_),
         "is_terminal": tfds.features.Scalar(dtype=np.bool_),
     }
-    return tfds.features.FeaturesDict({
-        "steps": tfds.features.Dataset(step),
-        "stage": tfds.features.Text(),
-        "policy_version": tfds.features.Scalar(dtype=np.int64),
-        "checkpoint": tfds.features.Text(),
-        "task_sequence": tfds.features.Sequence(tfds.features.Text()),
-        "triplet": tfds.features.Text(),
-        "seed": tfds.features.Scalar(dtype=np.int64),
-        "success": tfds.features.Tensor(shape=(num_tasks,), dtype=np.bool_),
-    })
+    return tfds.features.FeaturesDict(
+        {
+            "steps": tfds.features.Dataset(step),
+            "stage": tfds.features.Text(),
+            "policy_version": tfds.features.Scalar(dtype=np.int64),
+            "checkpoint": tfds.features.Text(),
+            "task_sequence": tfds.features.Sequence(tfds.features.Text()),
+            "triplet": tfds.features.Text(),
+            "seed": tfds.features.Scalar(dtype=np.int64),
+            "success": tfds.features.Tensor(shape=(num_tasks,), dtype=np.bool_),
+        }
+    )
 
 
 # Shards are the unit readers shuffle: 8 MiB holds about a dozen 400-step state episodes (one or
 # two vision ones), so even a small dataset spreads over many shards.
-MAX_SHARD_BYTES = 8 * 2 ** 20
+MAX_SHARD_BYTES = 8 * 2**20
 
 
 class _WriterBusy(layout.DatasetError):
@@ -108,9 +113,16 @@ class EpisodeWriter:
     not close).
     """
 
-    def __init__(self, directory: str | os.PathLike, task_names: types.TaskNames, image_format: str = "png", *,
-                 max_shard_bytes: int = MAX_SHARD_BYTES, environment: Mapping[str, Any] | None = None,
-                 durable: bool = True):
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        task_names: types.TaskNames,
+        image_format: str = "png",
+        *,
+        max_shard_bytes: int = MAX_SHARD_BYTES,
+        environment: Mapping[str, Any] | None = None,
+        durable: bool = True,
+    ):
         if image_format not in ("png", "jpeg"):
             raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
         if not task_names:
@@ -118,8 +130,9 @@ class EpisodeWriter:
         if max_shard_bytes < 1:
             raise ValueError(f"max_shard_bytes must be >= 1, got {max_shard_bytes}")
         try:  # Refused here rather than at the first episode.
-            self._environment = None if environment is None else json.loads(
-                json.dumps(dict(environment), default=_jsonable))
+            self._environment = (
+                None if environment is None else json.loads(json.dumps(dict(environment), default=_jsonable))
+            )
         except (TypeError, ValueError) as e:
             raise ValueError(f"environment must be JSON-serialisable: {e}") from e
         self._directory = pathlib.Path(directory)
@@ -163,7 +176,8 @@ class EpisodeWriter:
         stored = tuple(metadata["task_names"])
         if stored != self._task_names:
             raise layout.DatasetError(
-                f"{self._directory} holds tasks {stored}, this writer was given {self._task_names}")
+                f"{self._directory} holds tasks {stored}, this writer was given {self._task_names}"
+            )
         self._features = tfds.features.FeatureConnector.from_config(str(self._directory))
         index = self._directory / layout.INDEX
         data = index.read_bytes() if index.exists() else b""
@@ -187,8 +201,10 @@ class EpisodeWriter:
             path = layout.shard_path(self._directory, number)
             size = path.stat().st_size if path.is_file() else 0
             if size < end:
-                raise layout.DatasetError(f"dataset shard {path} holds {size} bytes, less than the {end} of its "
-                                          "committed episodes: it is damaged, refusing to append")
+                raise layout.DatasetError(
+                    f"dataset shard {path} holds {size} bytes, less than the {end} of its "
+                    "committed episodes: it is damaged, refusing to append"
+                )
             if size > end:
                 logging.warning("Truncating %s to its committed %d bytes (it had %d)", path, end, size)
                 os.truncate(path, end)
@@ -223,21 +239,30 @@ class EpisodeWriter:
             raise ValueError("add called outside an episode; call add_first first")
         reward = np.asarray(next_timestep.reward, dtype=np.float32)
         if reward.shape != (len(self._task_names),):
-            raise ValueError(f"reward must have shape [{len(self._task_names)}] for tasks {self._task_names}, "
-                             f"got {reward.shape}")
-        self._steps[-1].update(action=np.asarray(action), reward=reward,
-                               discount=np.float32(next_timestep.discount))
+            raise ValueError(
+                f"reward must have shape [{len(self._task_names)}] for tasks {self._task_names}, got {reward.shape}"
+            )
+        self._steps[-1].update(action=np.asarray(action), reward=reward, discount=np.float32(next_timestep.discount))
         self._steps.append(self._new_step(next_timestep, is_first=False))
         if next_timestep.last():
             last = self._steps[-1]
-            last.update(is_last=True, is_terminal=bool(next_timestep.discount == 0),
-                        action=np.zeros_like(self._steps[0]["action"]), reward=np.zeros_like(reward))
+            last.update(
+                is_last=True,
+                is_terminal=bool(next_timestep.discount == 0),
+                action=np.zeros_like(self._steps[0]["action"]),
+                reward=np.zeros_like(reward),
+            )
             self._complete = True
 
     @staticmethod
     def _new_step(timestep: dm_env.TimeStep, is_first: bool) -> dict[str, Any]:
-        return {"observation": dict(timestep.observation), "is_first": is_first, "is_last": False,
-                "is_terminal": False, "discount": np.float32(1.0)}
+        return {
+            "observation": dict(timestep.observation),
+            "is_first": is_first,
+            "is_last": False,
+            "is_terminal": False,
+            "discount": np.float32(1.0),
+        }
 
     def end_episode(self, metadata: EpisodeMetadata) -> int:
         """Commits the finished episode (its LAST timestep was added); returns its index."""
@@ -246,13 +271,15 @@ class EpisodeWriter:
         if not self._complete:
             raise ValueError("end_episode before the episode's LAST timestep was added")
         if len(metadata.success) != len(self._task_names):
-            raise ValueError(f"metadata.success needs one entry per task {self._task_names}, "
-                             f"got {metadata.success}")
+            raise ValueError(f"metadata.success needs one entry per task {self._task_names}, got {metadata.success}")
         if self._features is None:
             self._create_dataset(self._steps[0])
-        episode = {"steps": self._steps, **dataclasses.asdict(metadata),
-                   "success": np.asarray(metadata.success, dtype=np.bool_),
-                   "task_sequence": list(metadata.task_sequence)}
+        episode = {
+            "steps": self._steps,
+            **dataclasses.asdict(metadata),
+            "success": np.asarray(metadata.success, dtype=np.bool_),
+            "task_sequence": list(metadata.task_sequence),
+        }
         record = self._features.serialize_example(episode)
         index = self.num_episodes
         if self._record_writer is None:
@@ -264,10 +291,17 @@ class EpisodeWriter:
             end = os.fstat(self._shard_fd).st_size
             if self._durable:
                 os.fsync(self._shard_fd)
-            entry = {"episode": index, "shard": shard, "end": end, "length": len(self._steps),
-                     "success": [bool(s) for s in metadata.success], "stage": metadata.stage,
-                     "triplet": metadata.triplet, "seed": int(metadata.seed),
-                     "policy_version": int(metadata.policy_version)}
+            entry = {
+                "episode": index,
+                "shard": shard,
+                "end": end,
+                "length": len(self._steps),
+                "success": [bool(s) for s in metadata.success],
+                "stage": metadata.stage,
+                "triplet": metadata.triplet,
+                "seed": int(metadata.seed),
+                "policy_version": int(metadata.policy_version),
+            }
             self._append_index((json.dumps(entry, separators=(",", ":")) + "\n").encode())
         except BaseException:
             self._abandon_shard()  # Its uncommitted record must not precede a later committed one.
@@ -327,8 +361,9 @@ class EpisodeWriter:
         self._index_bytes += len(line)
 
     def _create_dataset(self, first_step: dict[str, Any]) -> None:
-        self._features = episode_features(first_step["observation"], first_step["action"],
-                                          len(self._task_names), self._image_format)
+        self._features = episode_features(
+            first_step["observation"], first_step["action"], len(self._task_names), self._image_format
+        )
         self._features.save_config(str(self._directory))
         metadata = {"task_names": list(self._task_names), "format_version": layout.FORMAT_VERSION}
         if self._environment is not None:
@@ -338,16 +373,32 @@ class EpisodeWriter:
     def _write_info(self) -> None:
         """TFDS's dataset_info.json for the committed episodes (O(shards): only on close and restart)."""
         template = naming.ShardedFileTemplate(
-            data_dir=self._directory, dataset_name=layout.DATASET_NAME, split=layout.SPLIT,
-            filetype_suffix=layout.FILE_FORMAT, template=layout.FILE_TEMPLATE)
+            data_dir=self._directory,
+            dataset_name=layout.DATASET_NAME,
+            split=layout.SPLIT,
+            filetype_suffix=layout.FILE_FORMAT,
+            template=layout.FILE_TEMPLATE,
+        )
         identity = dataset_info.DatasetIdentity(
-            name=layout.DATASET_NAME, version="1.0.0", data_dir=str(self._directory), module_name="chef.data")
+            name=layout.DATASET_NAME, version="1.0.0", data_dir=str(self._directory), module_name="chef.data"
+        )
         info = tfds.core.DatasetInfo(
-            builder=identity, features=self._features,
-            description=f"chef RLDS episodes; reward/success order: {list(self._task_names)}")
-        info.set_splits(splits.SplitDict([splits.SplitInfo(
-            name=layout.SPLIT, shard_lengths=list(self._shard_lengths), num_bytes=sum(self._shard_ends),
-            filename_template=template)]))
+            builder=identity,
+            features=self._features,
+            description=f"chef RLDS episodes; reward/success order: {list(self._task_names)}",
+        )
+        info.set_splits(
+            splits.SplitDict(
+                [
+                    splits.SplitInfo(
+                        name=layout.SPLIT,
+                        shard_lengths=list(self._shard_lengths),
+                        num_bytes=sum(self._shard_ends),
+                        filename_template=template,
+                    )
+                ]
+            )
+        )
         layout.durable_write(self._directory / layout.DATASET_INFO, info.as_json.encode())
         self._info_lengths = tuple(self._shard_lengths)
 

@@ -1,5 +1,6 @@
 """Refusing incompatible datasets before training: same observation keys, shapes and dtypes,
 same action and reward shapes."""
+
 from typing import Any, Mapping
 
 import tensorflow as tf
@@ -35,5 +36,6 @@ def check_compatible(element_specs: Mapping[str, Any]) -> None:
                 raise layout.DatasetError(f"incompatible datasets: '{key}' is in {holder} but not in {lacking}")
             a, b = reference[key], other[key]
             if a.dtype != b.dtype or a.shape.as_list() != b.shape.as_list():
-                raise layout.DatasetError(f"incompatible datasets: '{key}' is {_describe(a)} in {reference_name} "
-                                          f"but {_describe(b)} in {name}")
+                raise layout.DatasetError(
+                    f"incompatible datasets: '{key}' is {_describe(a)} in {reference_name} but {_describe(b)} in {name}"
+                )

@@ -12,12 +12,12 @@
   one-thread backend started before `validate()`).
 Import this module before TensorFlow, JAX or Reverb: it sets their logging variables.
 """
+
 import logging as std_logging
 import os
 import sys
 import warnings
 from typing import Any, Callable
-
 
 
 def _verbosity_requested(argv: list[str]) -> bool:
@@ -28,11 +28,14 @@ from chef.utils import xla_flags  # noqa: E402  (imports nothing heavy)
 
 xla_flags.set_cpu_defaults()  # Before any JAX computation, here and in spawned node processes.
 
+os.environ.setdefault("MUJOCO_GL", "egl")  # Headless rendering, before dm_control picks a backend.
+
 if not _verbosity_requested(sys.argv):  # Before TensorFlow / Reverb load (chef.data imports them).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")  # Spawned node processes.
     # dm_control's composer turns every DeprecationWarning on when imported: import it first.
     import dm_control.composer.environment  # noqa: F401  pylint: disable=unused-import
+
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 # pylint: disable=wrong-import-position
@@ -40,12 +43,14 @@ from absl import app, flags, logging  # noqa: E402
 
 from chef.data.layout import DatasetError  # noqa: E402
 from chef.launch.node_runner import VERBOSITY_ENV  # noqa: E402
+from chef.utils import config as config_lib  # noqa: E402
 from chef.utils.config import ConfigError  # noqa: E402
 from chef.utils.run_dir import RunDirError  # noqa: E402
+from rgb_stacking_env import EnvConfigError  # noqa: E402
 
 BAD_INPUT_EXIT_CODE = 2
 # Errors that mean the user's input (flags, config, input directories) is wrong.
-BAD_INPUT = (ConfigError, RunDirError, DatasetError, FileNotFoundError, flags.Error)
+BAD_INPUT = (ConfigError, EnvConfigError, RunDirError, DatasetError, FileNotFoundError, flags.Error)
 
 
 def fail(message: str) -> None:
@@ -55,7 +60,16 @@ def fail(message: str) -> None:
     sys.exit(BAD_INPUT_EXIT_CODE)
 
 
+def _resolve_config(argv: list[str]) -> list[str]:
+    """`--config=<name>[:variant]` naming a packaged config becomes its path (chef.utils.config.resolve_config_file)."""
+    return [
+        f"--config={config_lib.resolve_config_file(a.split('=', 1)[1])}" if a.startswith("--config=") else a
+        for a in argv
+    ]
+
+
 def _parse_flags(argv: list[str]) -> list[str]:
+    argv = _resolve_config(argv)
     try:
         return flags.FLAGS(argv)
     except flags.Error as e:
@@ -87,6 +101,7 @@ def configure_logging() -> None:
 
 def run(main: Callable[[], Any], validate: Callable[[], Any]) -> None:
     """Runs a launch script: parse flags, `validate()`, then `main()` (see the module docstring)."""
+
     def _main(argv: list[str]) -> None:
         if len(argv) > 1:
             fail(f"unexpected positional arguments {argv[1:]}; flags are written --name=value")

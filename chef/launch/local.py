@@ -1,4 +1,5 @@
 """Local launcher (the default): every node of a Program as an OS process on this machine."""
+
 import multiprocessing
 import time
 from typing import Callable
@@ -28,13 +29,13 @@ class _Supervisor:
         kwargs = program_lib.resolve_addresses(dict(node.kwargs), self._addresses)
         if node.role == "service":
             kwargs["port"] = self._ports[node.name]
-        process = self._context.Process(
-            target=node_runner.run_node, args=(node.name, node.fn, kwargs), name=node.name)
+        process = self._context.Process(target=node_runner.run_node, args=(node.name, node.fn, kwargs), name=node.name)
         process.start()
         self._processes[node.name] = process
         if node.role == "service":
-            node_runner.wait_for_port("localhost", self._ports[node.name], self._start_timeout_s,
-                                      is_alive=process.is_alive)
+            node_runner.wait_for_port(
+                "localhost", self._ports[node.name], self._start_timeout_s, is_alive=process.is_alive
+            )
 
     def start_all(self) -> None:
         # Services first, so that every client finds its server listening.
@@ -51,14 +52,20 @@ class _Supervisor:
                 self._finished.add(node.name)
             elif node.role == "worker" and self._restarts[node.name] < node.max_restarts:
                 self._restarts[node.name] += 1
-                logging.warning("worker %s exited with code %s; restart %d of %d",
-                                node.name, exitcode, self._restarts[node.name], node.max_restarts)
+                logging.warning(
+                    "worker %s exited with code %s; restart %d of %d",
+                    node.name,
+                    exitcode,
+                    self._restarts[node.name],
+                    node.max_restarts,
+                )
                 self._start(node)
             else:
                 raise program_lib.NodeFailure(
                     f"node {node.name!r} ({node.role}) exited with code {exitcode}"
                     + (f" after {self._restarts[node.name]} restarts" if node.role == "worker" else "")
-                    + "; see its log above")
+                    + "; see its log above"
+                )
         return all(n.name in self._finished for n in self._program.nodes if n.role == "main")
 
     def stop_all(self, grace_s: float = 10.0) -> None:
@@ -82,9 +89,13 @@ class _Supervisor:
         return {name: process.pid for name, process in self._processes.items()}
 
 
-def launch(program: program_lib.Program, *, poll_interval_s: float = 0.2,
-           start_timeout_s: float = 120.0,
-           on_poll: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
+def launch(
+    program: program_lib.Program,
+    *,
+    poll_interval_s: float = 0.2,
+    start_timeout_s: float = 120.0,
+    on_poll: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, int]:
     """Runs `program` until its main nodes finish; returns the restart count per node.
 
     Raises NodeFailure when a main or service node fails or a worker exhausts

@@ -1,4 +1,5 @@
 """What runs inside a node's process: logging set-up, the function, its exit code."""
+
 import os
 import signal
 import socket
@@ -30,7 +31,7 @@ def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> No
         fn(**kwargs)
     except BaseException:  # pylint: disable=broad-except
         logging.error("node %s failed:\n%s", name, traceback.format_exc())
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     logging.info("node %s finished", name)
 
 

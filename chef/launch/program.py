@@ -14,6 +14,7 @@ Roles decide the program's lifetime:
   `max_restarts` times; a crashed main or service node stops the program
   with an error naming it.
 """
+
 import dataclasses
 from typing import Any, Callable, Mapping
 
@@ -63,8 +64,10 @@ class Program:
         for node in self.nodes:
             for address in _addresses_in(node.kwargs):
                 if address.name not in services:
-                    raise ValueError(f"node {node.name!r} needs Address({address.name!r}), "
-                                     f"but no service node has that name (services: {sorted(services)})")
+                    raise ValueError(
+                        f"node {node.name!r} needs Address({address.name!r}), "
+                        f"but no service node has that name (services: {sorted(services)})"
+                    )
 
 
 class NodeFailure(RuntimeError):

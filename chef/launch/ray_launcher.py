@@ -6,6 +6,7 @@
 launcher: services first, crashed workers restarted, the program done when
 its main nodes return.
 """
+
 import math
 import os
 import socket
@@ -49,8 +50,9 @@ class _RaySupervisor:
         self._finished: set[str] = set()
 
     def _start(self, node: program_lib.Node) -> None:
-        actor = _NodeActor.options(num_cpus=node.num_cpus, num_gpus=node.num_gpus,
-                                   name=f"chef-{node.name}-{time.monotonic_ns()}").remote()
+        actor = _NodeActor.options(
+            num_cpus=node.num_cpus, num_gpus=node.num_gpus, name=f"chef-{node.name}-{time.monotonic_ns()}"
+        ).remote()
         kwargs = program_lib.resolve_addresses(dict(node.kwargs), self._addresses)
         if node.role == "service":
             host, port = ray.get([actor.host.remote(), actor.free_port.remote()])
@@ -61,8 +63,9 @@ class _RaySupervisor:
         self._runs[node.name] = actor.run.remote(node.name, node.fn, kwargs)
         if node.role == "service":
             host, port = self._addresses[node.name].rsplit(":", 1)
-            node_runner.wait_for_port(host, int(port), self._start_timeout_s,
-                                      is_alive=lambda: not _is_done(self._runs[node.name]))
+            node_runner.wait_for_port(
+                host, int(port), self._start_timeout_s, is_alive=lambda: not _is_done(self._runs[node.name])
+            )
 
     def start_all(self) -> None:
         for node in sorted(self._program.nodes, key=lambda n: n.role != "service"):
@@ -80,8 +83,13 @@ class _RaySupervisor:
                 self._finished.add(node.name)
             elif node.role == "worker" and self._restarts[node.name] < node.max_restarts:
                 self._restarts[node.name] += 1
-                logging.warning("worker %s failed (%s); restart %d of %d", node.name, error,
-                                self._restarts[node.name], node.max_restarts)
+                logging.warning(
+                    "worker %s failed (%s); restart %d of %d",
+                    node.name,
+                    error,
+                    self._restarts[node.name],
+                    node.max_restarts,
+                )
                 ray.kill(self._actors[node.name])
                 self._start(node)
             else:
@@ -113,16 +121,25 @@ def _error_of(ref: ray.ObjectRef) -> str | None:
 def _check_resources(program: program_lib.Program) -> None:
     """Refuses a program whose nodes cannot all be placed at once (they would wait forever)."""
     available = ray.cluster_resources()
-    for resource, needed in (("CPU", sum(n.num_cpus for n in program.nodes)),
-                             ("GPU", sum(n.num_gpus for n in program.nodes))):
+    for resource, needed in (
+        ("CPU", sum(n.num_cpus for n in program.nodes)),
+        ("GPU", sum(n.num_gpus for n in program.nodes)),
+    ):
         if needed > available.get(resource, 0.0):
             raise program_lib.NodeFailure(
                 f"the program's {len(program.nodes)} nodes need {needed:g} {resource}s together, the Ray cluster "
-                f"has {available.get(resource, 0.0):g}; add machines or lower the nodes' num_{resource.lower()}s")
+                f"has {available.get(resource, 0.0):g}; add machines or lower the nodes' num_{resource.lower()}s"
+            )
 
 
-def launch(program: program_lib.Program, *, address: str | None = None, num_cpus: int | None = None,
-           poll_interval_s: float = 0.5, start_timeout_s: float = 120.0) -> dict[str, int]:
+def launch(
+    program: program_lib.Program,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    poll_interval_s: float = 0.5,
+    start_timeout_s: float = 120.0,
+) -> dict[str, int]:
     """Runs `program` on Ray; returns the restart count per node (see module doc).
 
     A local Ray instance started here (no `address`) declares at least as many logical CPUs as the
@@ -132,8 +149,9 @@ def launch(program: program_lib.Program, *, address: str | None = None, num_cpus
     if started_here:
         if address is None and num_cpus is None:
             num_cpus = max(os.cpu_count() or 1, math.ceil(sum(n.num_cpus for n in program.nodes)))
-        ray.init(address=address, num_cpus=num_cpus, include_dashboard=False,
-                 log_to_driver=True, configure_logging=False)
+        ray.init(
+            address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False
+        )
     _check_resources(program)
     supervisor = _RaySupervisor(program, start_timeout_s)
     try:

@@ -11,6 +11,7 @@ command. With `random_action_probability` a decision is instead uniform in the a
 only learns the effect of actions that the data varies. Both read only privileged state, so
 they drive any observation set.
 """
+
 from typing import Mapping
 
 import numpy as np
@@ -44,8 +45,14 @@ class NoisyPickPlace:
     random_action_probability: chance that a decision is uniform in the action box instead.
     """
 
-    def __init__(self, aim_noise: float, action_noise: float, rng: np.random.Generator, decision_period: int = 1,
-                 random_action_probability: float = 0.0):
+    def __init__(
+        self,
+        aim_noise: float,
+        action_noise: float,
+        rng: np.random.Generator,
+        decision_period: int = 1,
+        random_action_probability: float = 0.0,
+    ):
         if aim_noise < 0 or action_noise < 0:
             raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
         if decision_period < 1:
@@ -78,8 +85,9 @@ class NoisyPickPlace:
 
     def start_place(self, target: str) -> None:
         if target not in COLOURS or target == self.held:
-            raise ValueError(f"place target must be a colour of {COLOURS} other than the picked {self.held!r}, "
-                             f"got {target!r}")
+            raise ValueError(
+                f"place target must be a colour of {COLOURS} other than the picked {self.held!r}, got {target!r}"
+            )
         self.target = target
         self._begin(Phase.CARRY)
 

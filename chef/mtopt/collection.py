@@ -24,6 +24,7 @@ which both its segments record (`collection_seed` recovers s: the group of held-
 pick segment replays from it, the place segment after the pick segment (`chef.data.replay`; the
 dataset's `environment` metadata has `chained_segments`).
 """
+
 import dataclasses
 import os
 from typing import Callable, Optional, Protocol
@@ -57,16 +58,26 @@ class CollectionConfig:
     episode_end: str = "success"  # One of EPISODE_ENDS.
 
     def __post_init__(self):
-        require(1 <= self.num_chains <= CHAINS_PER_SEED,
-                f"num_chains must be in [1, {CHAINS_PER_SEED}], got {self.num_chains}")
-        require(self.pick_steps >= 1 and self.place_steps >= 1,
-                f"pick_steps and place_steps must be >= 1, got {self.pick_steps}, {self.place_steps}")
-        require(self.aim_noise >= 0 and self.action_noise >= 0,
-                f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}")
+        require(
+            1 <= self.num_chains <= CHAINS_PER_SEED,
+            f"num_chains must be in [1, {CHAINS_PER_SEED}], got {self.num_chains}",
+        )
+        require(
+            self.pick_steps >= 1 and self.place_steps >= 1,
+            f"pick_steps and place_steps must be >= 1, got {self.pick_steps}, {self.place_steps}",
+        )
+        require(
+            self.aim_noise >= 0 and self.action_noise >= 0,
+            f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}",
+        )
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
-        require(0.0 <= self.random_action_probability <= 1.0,
-                f"random_action_probability must lie in [0, 1], got {self.random_action_probability}")
-        require(self.episode_end in EPISODE_ENDS, f"episode_end must be one of {EPISODE_ENDS}, got {self.episode_end!r}")
+        require(
+            0.0 <= self.random_action_probability <= 1.0,
+            f"random_action_probability must lie in [0, 1], got {self.random_action_probability}",
+        )
+        require(
+            self.episode_end in EPISODE_ENDS, f"episode_end must be one of {EPISODE_ENDS}, got {self.episode_end!r}"
+        )
 
 
 def pick_colour(task: str, rng: np.random.Generator) -> str:
@@ -90,14 +101,21 @@ def place_target(task: str, held: str, rng: np.random.Generator) -> str:
     elif task == "place-any":
         target = ""
     else:
-        raise ValueError(f"no scripted place for task {task!r}; place tasks: place-any, place-<a>-on-<b>, "
-                         f"stack_leave")
+        raise ValueError(f"no scripted place for task {task!r}; place tasks: place-any, place-<a>-on-<b>, stack_leave")
     return target if target in others else str(rng.choice(others))
 
 
-def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy, num_steps: int,
-                family: TaskFamily, writer: EpisodeWriter | None, collected_for: str,
-                metadata: EpisodeMetadata, episode_end: str = "success") -> tuple[dm_env.TimeStep, dict[str, bool]]:
+def run_segment(
+    env: dm_env.Environment,
+    first: dm_env.TimeStep,
+    policy: Policy,
+    num_steps: int,
+    family: TaskFamily,
+    writer: EpisodeWriter | None,
+    collected_for: str,
+    metadata: EpisodeMetadata,
+    episode_end: str = "success",
+) -> tuple[dm_env.TimeStep, dict[str, bool]]:
     """Runs `policy` from `first` (the current state) until the segment ends (`episode_end`, see
     the module docstring), writing one episode.
 
@@ -117,7 +135,8 @@ def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy,
         if timestep.last():
             break
         if episode_end == "success" and family.task(collected_for).success(
-                rgb_tasks.final_state_from_simulation(env.simulation)):
+            rgb_tasks.final_state_from_simulation(env.simulation)
+        ):
             break
     labels = family.success_labels(rgb_tasks.final_state_from_simulation(env.simulation))
     if writer is not None and steps:
@@ -125,10 +144,15 @@ def run_segment(env: dm_env.Environment, first: dm_env.TimeStep, policy: Policy,
         writer.add_first(dm_env.restart(first.observation))
         for action, step in steps[:-1]:
             writer.add(action, dm_env.transition(zero, step.observation))
-        writer.add(steps[-1][0], dm_env.termination(np.asarray([labels[t] for t in family.names], np.float32),
-                                                    timestep.observation))
-        writer.end_episode(dataclasses.replace(metadata, success=tuple(labels[t] for t in family.names),
-                                               task_sequence=(collected_for,)))
+        writer.add(
+            steps[-1][0],
+            dm_env.termination(np.asarray([labels[t] for t in family.names], np.float32), timestep.observation),
+        )
+        writer.end_episode(
+            dataclasses.replace(
+                metadata, success=tuple(labels[t] for t in family.names), task_sequence=(collected_for,)
+            )
+        )
     return timestep, labels
 
 
@@ -152,8 +176,9 @@ class ScriptedChain:
 
     def __init__(self, config: CollectionConfig, rng: np.random.Generator):
         self._rng = rng
-        self._policy = NoisyPickPlace(config.aim_noise, config.action_noise, rng, config.decision_period,
-                                      config.random_action_probability)
+        self._policy = NoisyPickPlace(
+            config.aim_noise, config.action_noise, rng, config.decision_period, config.random_action_probability
+        )
 
     def start(self, first_observation: dict) -> None:
         self._policy.reset(first_observation)
@@ -180,8 +205,15 @@ def collection_seed(episode_seed: int) -> int:
     return int(episode_seed) // CHAINS_PER_SEED
 
 
-def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, config: CollectionConfig,
-            seed: int, learned: ChainPolicy | None = None, scripted_fraction: float = 0.0) -> list[dict]:
+def collect(
+    env: dm_env.Environment,
+    writer: EpisodeWriter,
+    family: TaskFamily,
+    config: CollectionConfig,
+    seed: int,
+    learned: ChainPolicy | None = None,
+    scripted_fraction: float = 0.0,
+) -> list[dict]:
     """Collects `config.num_chains` pick-then-place chains; returns one summary per segment.
 
     Every chain is scripted (`ScriptedChain`) unless `learned` is given; then a chain is scripted
@@ -205,25 +237,41 @@ def collect(env: dm_env.Environment, writer: EpisodeWriter, family: TaskFamily, 
         timestep = wrappers.reset(env, reset_seed)
         policy.start(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
-        timestep, labels = run_segment(env, timestep, policy.pick(pick_task), pick_steps, family, writer,
-                                       pick_task, metadata, config.episode_end)
+        timestep, labels = run_segment(
+            env, timestep, policy.pick(pick_task), pick_steps, family, writer, pick_task, metadata, config.episode_end
+        )
         summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task], "stage": policy.stage})
         if timestep.last():  # The environment ended the episode early; start a new chain.
             continue
         place_task = str(rng.choice(place_tasks))
-        _, labels = run_segment(env, timestep, policy.place(place_task), place_steps, family, writer, place_task,
-                                metadata, config.episode_end)
-        summaries.append({"chain": chain, "task": place_task, "success": labels[place_task],
-                          "stage": policy.stage})
+        _, labels = run_segment(
+            env,
+            timestep,
+            policy.place(place_task),
+            place_steps,
+            family,
+            writer,
+            place_task,
+            metadata,
+            config.episode_end,
+        )
+        summaries.append({"chain": chain, "task": place_task, "success": labels[place_task], "stage": policy.stage})
     return summaries
 
 
-def collect_dataset(directory: str | os.PathLike, env: dm_env.Environment, family: TaskFamily,
-                    config: CollectionConfig, seed: int, learned: ChainPolicy | None = None,
-                    scripted_fraction: float = 0.0) -> list[dict]:
+def collect_dataset(
+    directory: str | os.PathLike,
+    env: dm_env.Environment,
+    family: TaskFamily,
+    config: CollectionConfig,
+    seed: int,
+    learned: ChainPolicy | None = None,
+    scripted_fraction: float = 0.0,
+) -> list[dict]:
     """`collect` into a new (or appended-to) RLDS directory; returns the segment summaries."""
-    environment = env_metadata.describe(decisions.with_decision_period(env, config.decision_period),
-                                        chained_segments=True)
+    environment = env_metadata.describe(
+        decisions.with_decision_period(env, config.decision_period), chained_segments=True
+    )
     writer = EpisodeWriter(directory, family.names, environment=environment)
     try:
         return collect(env, writer, family, config, seed, learned, scripted_fraction)

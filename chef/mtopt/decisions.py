@@ -9,6 +9,7 @@ for `period` control steps, so a 150-control-step segment is 150 / period
 decisions. Collection, the RLDS episodes (one step per decision), the QT-Opt
 transitions built from them and evaluation all see the same decision steps.
 """
+
 import math
 
 import dm_env

@@ -24,6 +24,7 @@ MT-Opt's TERMINATE switch (`chef.mtopt.terminate`): that fraction of the
 examples terminate at the drawn step, with its per-step predicate label as
 reward and no bootstrap; the others continue as above.
 """
+
 import dataclasses
 import os
 from typing import Iterator, Sequence
@@ -76,8 +77,9 @@ class EpisodeTable:
 def predicate_labels(resting_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
     """[T] bool: the family's predicates on an episode's final observation; `resting_observation`
     is one where the objects rest on the floor (its chain's reset, `ChainResets`)."""
-    return step_predicate_labels(last_observation[REWARD_STATE_KEY][None], family,
-                                 resting_observation[REWARD_STATE_KEY])[-1]
+    return step_predicate_labels(
+        last_observation[REWARD_STATE_KEY][None], family, resting_observation[REWARD_STATE_KEY]
+    )[-1]
 
 
 def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, resting_state: np.ndarray) -> np.ndarray:
@@ -89,7 +91,8 @@ def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, resting
     rows = []
     for state in reward_states:
         labels = family.success_labels(
-            rgb_tasks.final_state_from_observation({REWARD_STATE_KEY: state}, green_half_height))
+            rgb_tasks.final_state_from_observation({REWARD_STATE_KEY: state}, green_half_height)
+        )
         rows.append([labels[name] for name in family.names])
     return np.asarray(rows, bool)
 
@@ -109,8 +112,9 @@ class ChainResets:
         return self._states.setdefault((str(directory), int(episode["seed"])), first)
 
 
-def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
-                  observation_keys: Sequence[str]) -> EpisodeTable:
+def load_episodes(
+    directories: rlds_reader.Directories, family: TaskFamily, observation_keys: Sequence[str]
+) -> EpisodeTable:
     """Reads every episode of one RLDS directory or several (in order); labels from the family's predicates."""
     observations = {k: [] for k in observation_keys}
     actions, starts, lengths, collected_for, labels, step_labels, seeds = [], [], [], [], [], [], []
@@ -145,16 +149,31 @@ def load_episodes(directories: rlds_reader.Directories, family: TaskFamily,
     unknown = sorted(set(collected_for) - set(family.names))
     if unknown:
         raise ValueError(f"{directories}: episodes collected for task(s) {unknown} outside the family {family.names}")
-    return EpisodeTable({k: np.concatenate(v) for k, v in observations.items()}, np.concatenate(actions),
-                        np.asarray(starts), np.asarray(lengths), tuple(collected_for), np.stack(labels),
-                        np.asarray(seeds), np.concatenate(step_labels))
+    return EpisodeTable(
+        {k: np.concatenate(v) for k, v in observations.items()},
+        np.concatenate(actions),
+        np.asarray(starts),
+        np.asarray(lengths),
+        tuple(collected_for),
+        np.stack(labels),
+        np.asarray(seeds),
+        np.concatenate(step_labels),
+    )
 
 
 class TransitionBatches(Iterator[types.Transition]):
     """Endless QT-Opt batches from a pair sampler over a table's episodes."""
 
-    def __init__(self, table: EpisodeTable, sampler: PairSampler, batch_size: int, gamma: float,
-                 rng: np.random.Generator, terminate_fraction: float = 0.0, episode_end: str = "success"):
+    def __init__(
+        self,
+        table: EpisodeTable,
+        sampler: PairSampler,
+        batch_size: int,
+        gamma: float,
+        rng: np.random.Generator,
+        terminate_fraction: float = 0.0,
+        episode_end: str = "success",
+    ):
         if not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must lie in (0, 1], got {gamma}")
         if not 0.0 <= terminate_fraction < 1.0:
@@ -162,8 +181,9 @@ class TransitionBatches(Iterator[types.Transition]):
         if episode_end not in collection.EPISODE_ENDS:
             raise ValueError(f"episode_end must be one of {collection.EPISODE_ENDS}, got {episode_end!r}")
         if (terminate_fraction or episode_end == "success") and table.step_labels is None:
-            raise ValueError("terminate_fraction > 0 and episode_end='success' need the table's per-step labels "
-                             "(step_labels)")
+            raise ValueError(
+                "terminate_fraction > 0 and episode_end='success' need the table's per-step labels (step_labels)"
+            )
         self._table, self._sampler, self._batch_size = table, sampler, batch_size
         self._gamma, self._rng, self._terminate_fraction = gamma, rng, terminate_fraction
         self._episode_end = episode_end
@@ -193,6 +213,9 @@ class TransitionBatches(Iterator[types.Transition]):
             next_index = np.where(ends, index, next_index)  # Unused: nothing is bootstrapped.
         return types.Transition(
             observation={k: v[index] for k, v in observations.items()},
-            action=action, reward=reward, discount=discount,
+            action=action,
+            reward=reward,
+            discount=discount,
             next_observation={k: v[next_index] for k, v in observations.items()},
-            extras={TASK_ID: pairs.task_ids.astype(np.int32)})
+            extras={TASK_ID: pairs.task_ids.astype(np.int32)},
+        )

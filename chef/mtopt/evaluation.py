@@ -13,6 +13,7 @@ episode ends, and is judged, at the first decision that sets it. With
 decision after which the task's predicate holds, and the scripted pick of a
 placement task ends once its object is lifted.
 """
+
 from typing import Callable, Mapping
 
 import dm_env
@@ -32,8 +33,14 @@ def placed_object(task: str) -> str:
     return "red"
 
 
-def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num_steps: int,
-         with_terminate: bool = False, done: Callable[[], bool] = lambda: False) -> dm_env.TimeStep:
+def _run(
+    env: dm_env.Environment,
+    timestep: dm_env.TimeStep,
+    policy: Policy,
+    num_steps: int,
+    with_terminate: bool = False,
+    done: Callable[[], bool] = lambda: False,
+) -> dm_env.TimeStep:
     """Steps `policy` until `num_steps`, the environment's end, TERMINATE or `done()` after a step."""
     for _ in range(num_steps):
         if timestep.last():
@@ -49,9 +56,18 @@ def _run(env: dm_env.Environment, timestep: dm_env.TimeStep, policy: Policy, num
     return timestep
 
 
-def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, task: str, num_episodes: int,
-                  pick_steps: int, place_steps: int, decision_period: int = 1,
-                  with_terminate: bool = False, episode_end: str = "success") -> list[bool]:
+def evaluate_task(
+    env: dm_env.Environment,
+    policy: Policy,
+    family: TaskFamily,
+    task: str,
+    num_episodes: int,
+    pick_steps: int,
+    place_steps: int,
+    decision_period: int = 1,
+    with_terminate: bool = False,
+    episode_end: str = "success",
+) -> list[bool]:
     """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
     spec = family.task(task)
     env = decisions.with_decision_period(env, decision_period)
@@ -71,7 +87,9 @@ def evaluate_task(env: dm_env.Environment, policy: Policy, family: TaskFamily, t
             colour = placed_object(task)
             scripted_pick.reset(timestep.observation)
             scripted_pick.start_pick(colour)
-            timestep = _run(env, timestep, scripted_pick, pick_steps, done=holds(lambda state: rgb_tasks.is_lifted(state, colour)))
+            timestep = _run(
+                env, timestep, scripted_pick, pick_steps, done=holds(lambda state: rgb_tasks.is_lifted(state, colour))
+            )
             steps = place_steps
         _run(env, timestep, policy, steps, with_terminate, done=holds(spec.success))
         outcomes.append(bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation))))

@@ -11,6 +11,7 @@ selects, and lands in T_k's success or failure pool:
 Labels come from success detectors or simulator predicates alike: each
 `EpisodeRecord` carries a success flag per task.
 """
+
 import dataclasses
 from typing import Callable, Hashable, Iterable, Literal, Mapping, Sequence
 
@@ -46,25 +47,33 @@ class ImpersonationConfig:
     p_failure: float = 1.0
 
     def __post_init__(self):
-        require(self.strategy in STRATEGIES,
-                f"impersonation strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        require(
+            self.strategy in STRATEGIES, f"impersonation strategy must be one of {STRATEGIES}, got {self.strategy!r}"
+        )
         for name in ("p_success", "p_failure"):
             p = getattr(self, name)
             require(0.0 <= p <= 1.0, f"{name} must lie in [0, 1], got {p}")
-        require(self.strategy == "skill" or (self.p_success == 1.0 and self.p_failure == 1.0),
-                f"p_success / p_failure < 1 only apply to strategy 'skill', got strategy {self.strategy!r}")
+        require(
+            self.strategy == "skill" or (self.p_success == 1.0 and self.p_failure == 1.0),
+            f"p_success / p_failure < 1 only apply to strategy 'skill', got strategy {self.strategy!r}",
+        )
 
 
-def episode_records(episode_ids: Sequence[EpisodeId], collected_for: Sequence[str], labels: np.ndarray,
-                    family: TaskFamily) -> list[EpisodeRecord]:
+def episode_records(
+    episode_ids: Sequence[EpisodeId], collected_for: Sequence[str], labels: np.ndarray, family: TaskFamily
+) -> list[EpisodeRecord]:
     """Records from success labels [N, T] (bool, in the family's task order), e.g.
     thresholded detector probabilities or evaluated predicates."""
     labels = np.asarray(labels, bool)
     if labels.shape != (len(episode_ids), len(family)) or len(collected_for) != len(episode_ids):
-        raise ValueError(f"Need labels [N={len(episode_ids)}, T={len(family)}] and {len(episode_ids)} "
-                         f"collected_for names, got labels {labels.shape} and {len(collected_for)} names")
-    return [EpisodeRecord(i, task, dict(zip(family.names, row.tolist())))
-            for i, task, row in zip(episode_ids, collected_for, labels)]
+        raise ValueError(
+            f"Need labels [N={len(episode_ids)}, T={len(family)}] and {len(episode_ids)} "
+            f"collected_for names, got labels {labels.shape} and {len(collected_for)} names"
+        )
+    return [
+        EpisodeRecord(i, task, dict(zip(family.names, row.tolist())))
+        for i, task, row in zip(episode_ids, collected_for, labels)
+    ]
 
 
 def empty_pools(family: TaskFamily) -> TaskPools:
@@ -75,9 +84,12 @@ def pool_sizes(pools: TaskPools) -> dict[str, dict[Outcome, int]]:
     return {task: {o: len(ids) for o, ids in pool.items()} for task, pool in pools.items()}
 
 
-def _route(episodes: Iterable[EpisodeRecord], family: TaskFamily,
-           targets: Callable[[str], Iterable[str]],
-           keep: Callable[[bool], bool] = lambda success: True) -> TaskPools:
+def _route(
+    episodes: Iterable[EpisodeRecord],
+    family: TaskFamily,
+    targets: Callable[[str], Iterable[str]],
+    keep: Callable[[bool], bool] = lambda success: True,
+) -> TaskPools:
     """Puts each episode into the pools of `targets(collected_for)`.
 
     `keep(success)` decides whether an impersonated copy (target != the task
@@ -89,8 +101,10 @@ def _route(episodes: Iterable[EpisodeRecord], family: TaskFamily,
         target_tasks = tuple(targets(episode.collected_for))
         missing = [t for t in target_tasks if t not in episode.success]
         if missing:
-            raise ValueError(f"Episode {episode.episode_id!r} has no success label for task(s) {missing}; "
-                             f"labelled tasks: {sorted(episode.success)}")
+            raise ValueError(
+                f"Episode {episode.episode_id!r} has no success label for task(s) {missing}; "
+                f"labelled tasks: {sorted(episode.success)}"
+            )
         for task in target_tasks:
             success = bool(episode.success[task])
             if task == episode.collected_for or keep(success):
@@ -108,8 +122,13 @@ def f_all(episodes: Iterable[EpisodeRecord], family: TaskFamily) -> TaskPools:
     return _route(episodes, family, lambda task: family.names)
 
 
-def f_skill(episodes: Iterable[EpisodeRecord], family: TaskFamily, p_success: float = 1.0,
-            p_failure: float = 1.0, rng: np.random.Generator | None = None) -> TaskPools:
+def f_skill(
+    episodes: Iterable[EpisodeRecord],
+    family: TaskFamily,
+    p_success: float = 1.0,
+    p_failure: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> TaskPools:
     """Skill sharing: each episode trains the tasks of its task's skill.
 
     With p_success or p_failure < 1 (needs `rng`), an impersonated success is
@@ -126,8 +145,9 @@ def f_skill(episodes: Iterable[EpisodeRecord], family: TaskFamily, p_success: fl
     return _route(episodes, family, family.same_skill, keep)
 
 
-def impersonate(episodes: Iterable[EpisodeRecord], family: TaskFamily, config: ImpersonationConfig,
-                seed: int = 0) -> TaskPools:
+def impersonate(
+    episodes: Iterable[EpisodeRecord], family: TaskFamily, config: ImpersonationConfig, seed: int = 0
+) -> TaskPools:
     """Applies the impersonation function `config` selects."""
     if config.strategy == "orig":
         return f_orig(episodes, family)

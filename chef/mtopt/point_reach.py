@@ -5,26 +5,28 @@ dimensions of RGB-Stacking's action box (tcp velocities, 0.07 m/s at most, held 
 decision; the other three dimensions do nothing) and must reach a goal it observes; the time left
 is not observed. 4,000 episodes of a noisy goal-seeking controller, 30 decisions each, are the
 offline data; the learner has the `state` config's QT-Opt hyperparameters (`qtopt_config`, with
-a layer width to choose). With the reward at the deadline, Q is flat in the action wherever there is time to spare, and the greedy policy drifts;
-with success absorbing, acting sooner earns more.
+a layer width to choose). With the reward at the deadline, Q is flat in the action wherever
+there is time to spare, and the greedy policy drifts; with success absorbing, acting sooner earns
+more.
 The project's own parts do the work: `EpisodeTable`, `TransitionBatches` (both modes), the
-uniform pair sampler, `QtOptLearner` and CEM. tests/chef/mtopt/test_episode_end_learning.py runs
+uniform pair sampler, the QT-Opt builder's learner and CEM. tests/chef/mtopt/test_episode_end_learning.py runs
 it, and so does `scripts/point_reach.py --layers=256` (one JSON line).
 """
+
 import time
 from typing import Any, Mapping
 
 import jax
 import numpy as np
-from rgb_stacking_env.environment import ACTION_MAX, ACTION_MIN
 
 from chef.agents.qtopt import cem, networks
 from chef.agents.qtopt.config import CemConfig, QtOptConfig
 from chef.agents.qtopt.learning import QtOptLearner
-from chef.mtopt import impersonation, rebalancing
+from chef.mtopt import impersonation, rebalancing, training
 from chef.mtopt.episodes import EpisodeTable, TransitionBatches
 from chef.mtopt.tasks import TaskFamily, TaskSpec
 from chef.utils import config as config_lib
+from rgb_stacking_env.environment import ACTION_MAX, ACTION_MIN
 
 DECISIONS, DECISION_S, RADIUS, GAMMA = 30, 0.25, 0.02, 0.95
 START, GOALS = 0.15, 0.12  # Start positions and goals lie in [-START, START]^2 / [-GOALS, GOALS]^2 (m).
@@ -50,8 +52,14 @@ def rollouts(rng, num, noise=1.5):
     for _ in range(DECISIONS):
         toward = np.clip((goals - positions[-1]) / DECISION_S, -bound, bound)
         velocity = np.clip(toward + noise * bound * rng.standard_normal((num, 2)), -bound, bound)
-        others = np.stack([rng.uniform(ACTION_MIN[2], ACTION_MAX[2], num), rng.uniform(ACTION_MIN[3], ACTION_MAX[3], num),
-                           rng.choice([-1.0, 1.0], num)], axis=1)
+        others = np.stack(
+            [
+                rng.uniform(ACTION_MIN[2], ACTION_MAX[2], num),
+                rng.uniform(ACTION_MIN[3], ACTION_MAX[3], num),
+                rng.choice([-1.0, 1.0], num),
+            ],
+            axis=1,
+        )
         actions.append(np.concatenate([velocity, others], axis=1))
         positions.append(move(positions[-1], actions[-1]))
     return np.stack(positions, 1).astype(np.float32), np.stack(actions, 1).astype(np.float32), goals
@@ -68,14 +76,21 @@ def episode_table(positions, actions, goals, end_at_success: bool) -> EpisodeTab
         starts.append(sum(lengths))
         lengths.append(length)
         observations.append(np.concatenate([p[:length], np.repeat(g[None], length, 0)], axis=1))
-        all_actions.append(np.concatenate([a[:length - 1], np.zeros((1, 5), np.float32)]))
+        all_actions.append(np.concatenate([a[: length - 1], np.zeros((1, 5), np.float32)]))
         step_labels.append(reached[:length, None])
     step_labels = np.concatenate(step_labels)
     starts, lengths = np.asarray(starts), np.asarray(lengths)
     observations = np.concatenate(observations).astype(np.float32)
-    return EpisodeTable({"position": observations[:, :2], "goal": observations[:, 2:]},
-                        np.concatenate(all_actions), starts, lengths, ("reach",) * len(starts),
-                        step_labels[starts + lengths - 1], np.zeros(len(starts)), step_labels)
+    return EpisodeTable(
+        {"position": observations[:, :2], "goal": observations[:, 2:]},
+        np.concatenate(all_actions),
+        starts,
+        lengths,
+        ("reach",) * len(starts),
+        step_labels[starts + lengths - 1],
+        np.zeros(len(starts)),
+        step_labels,
+    )
 
 
 def greedy_success(learner: QtOptLearner, config: QtOptConfig, rng: np.random.Generator, num: int = 200) -> float:
@@ -90,6 +105,7 @@ def greedy_success(learner: QtOptLearner, config: QtOptConfig, rng: np.random.Ge
 
         def score(actions):  # [N, S, 5] -> [N, S]
             return networks.q_values(learner.network, params, observation, actions, np.zeros(num, np.int32))
+
         return cem.cem_maximize(score, key, num, ACTION_MIN, ACTION_MAX, config.cem)[0]
 
     reached = at_goal(positions, goals)
@@ -102,20 +118,30 @@ def greedy_success(learner: QtOptLearner, config: QtOptConfig, rng: np.random.Ge
 
 
 def qtopt_config(base: Mapping[str, Any], layers: int) -> QtOptConfig:
-    """`base` (an experiments/mtopt.py `qtopt` section) for this problem, with `layers`-unit layers."""
+    """`base` (an chef/configs/mtopt.py `qtopt` section) for this problem, with `layers`-unit layers."""
     base = config_lib.to_dict(base)
-    return QtOptConfig(**{**base, "observation_keys": ("position", "goal"), "num_tasks": 1,
-                          "cem": CemConfig(**{**base["cem"], "binary_dims": (4,)}),
-                          "torso_hidden_sizes": (layers, layers), "head_hidden_sizes": (layers,)})
+    return QtOptConfig(
+        **{
+            **base,
+            "observation_keys": ("position", "goal"),
+            "num_tasks": 1,
+            "cem": CemConfig(**{**base["cem"], "binary_dims": (4,)}),
+            "torso_hidden_sizes": (layers, layers),
+            "head_hidden_sizes": (layers,),
+        }
+    )
 
 
 def train(table: EpisodeTable, episode_end: str, config: QtOptConfig, steps: int) -> QtOptLearner:
     rng = np.random.default_rng(0)
     pools = impersonation.f_all(table.records(FAMILY), FAMILY)
-    batches = TransitionBatches(table, rebalancing.UniformSampler(pools, rng), config.batch_size, GAMMA, rng,
-                                episode_end=episode_end)
-    learner = QtOptLearner(config, batches, {"position": np.zeros(2), "goal": np.zeros(2)}, ACTION_MIN, ACTION_MAX,
-                           jax.random.PRNGKey(0))
+    batches = TransitionBatches(
+        table, rebalancing.UniformSampler(pools, rng), config.batch_size, GAMMA, rng, episode_end=episode_end
+    )
+    builder = training.qtopt_builder(config, FAMILY, ACTION_MIN, ACTION_MAX)
+    learner = builder.make_learner(
+        builder.make_network(), batches, {"position": np.zeros(2), "goal": np.zeros(2)}, jax.random.PRNGKey(0)
+    )
     learner.run(steps)
     return learner
 
@@ -123,8 +149,9 @@ def train(table: EpisodeTable, episode_end: str, config: QtOptConfig, steps: int
 def data_success(positions, goals) -> float:
     """Share of the rollouts that reach their goal at some decision."""
     num = len(goals)
-    return float(at_goal(positions[:, 1:].reshape(-1, 2), np.repeat(goals, DECISIONS, 0)).reshape(num, DECISIONS)
-                 .any(1).mean())
+    return float(
+        at_goal(positions[:, 1:].reshape(-1, 2), np.repeat(goals, DECISIONS, 0)).reshape(num, DECISIONS).any(1).mean()
+    )
 
 
 def compare(config: QtOptConfig, steps: int = 3000, episodes: int = 4000) -> dict:

@@ -5,6 +5,7 @@ the data's own: the greedy policy then follows over-estimates. The profile compa
 data's actions, at uniformly random actions and at CEM's choice, and how far CEM's choice lies
 from the data's action.
 """
+
 from typing import Callable
 
 import jax
@@ -15,7 +16,6 @@ from chef.agents.qtopt import cem, networks
 from chef.agents.qtopt.config import CemConfig
 from chef.agents.qtopt.learning import TASK_ID
 
-
 QFunction = Callable[[types.Observation, jax.Array, jax.Array], jax.Array]
 """(observation {name: [B, ...]}, actions [B, A] | [B, N, A], task_id [B]) -> Q [B] | [B, N]."""
 
@@ -24,8 +24,15 @@ def network_q_function(network: networks.QNetwork, params: types.Params) -> QFun
     return lambda observation, actions, task_id: networks.q_values(network, params, observation, actions, task_id)
 
 
-def q_profile(q_function: QFunction, batch: types.Transition, action_min: np.ndarray, action_max: np.ndarray,
-              cem_config: CemConfig, key: jax.Array, num_random: int = 64) -> dict[str, float]:
+def q_profile(
+    q_function: QFunction,
+    batch: types.Transition,
+    action_min: np.ndarray,
+    action_max: np.ndarray,
+    cem_config: CemConfig,
+    key: jax.Array,
+    num_random: int = 64,
+) -> dict[str, float]:
     """Batch means of:
     q_data (Q at the data's action), q_random (at uniform actions in the box, CEM's binary
     dimensions at their bounds), q_random_spread (std of Q over those actions, per state), q_cem
@@ -42,11 +49,20 @@ def q_profile(q_function: QFunction, batch: types.Transition, action_min: np.nda
         return q_function(batch.observation, actions, task_id)
 
     q_data = np.asarray(q_function(batch.observation, batch.action, task_id))  # [B]
-    random_actions = cem.snap_binary(jax.random.uniform(random_key, (batch_size, num_random, len(low)),
-                                                        minval=low, maxval=high), low, high, cem_config.binary_dims)
+    random_actions = cem.snap_binary(
+        jax.random.uniform(random_key, (batch_size, num_random, len(low)), minval=low, maxval=high),
+        low,
+        high,
+        cem_config.binary_dims,
+    )
     q_random = np.asarray(score(random_actions))  # [B, R]
     cem_actions, q_cem = cem.cem_maximize(score, cem_key, batch_size, low, high, cem_config)  # [B, A], [B]
     distance = np.abs(np.asarray(cem_actions) - batch.action) * 2.0 / (high - low)  # [B, A]
-    return {"q_data": float(q_data.mean()), "q_random": float(q_random.mean()),
-            "q_random_spread": float(q_random.std(axis=1).mean()), "q_cem": float(np.mean(q_cem)),
-            "data_above_random": float((q_data[:, None] > q_random).mean()), "cem_distance": float(distance.mean())}
+    return {
+        "q_data": float(q_data.mean()),
+        "q_random": float(q_random.mean()),
+        "q_random_spread": float(q_random.std(axis=1).mean()),
+        "q_cem": float(np.mean(q_cem)),
+        "data_above_random": float((q_data[:, None] > q_random).mean()),
+        "cem_distance": float(distance.mean()),
+    }

@@ -15,6 +15,7 @@ any episode (tasks with both pools empty are left out):
   - episodes are drawn uniformly with replacement inside a pool.
 Pairs come grouped by task, successes before failures.
 """
+
 import math
 from typing import NamedTuple, Protocol
 
@@ -75,8 +76,7 @@ def rebalanced_weights(pools: TaskPools, success_fraction: float = 0.5) -> dict[
 class RebalancedSampler:
     """Equal share per task, fixed success / failure ratio within a task."""
 
-    def __init__(self, pools: TaskPools, success_fraction: float = 0.5,
-                 rng: np.random.Generator | None = None):
+    def __init__(self, pools: TaskPools, success_fraction: float = 0.5, rng: np.random.Generator | None = None):
         _check_fraction(success_fraction)
         self._pools = {t: {o: list(ids) for o, ids in pool.items()} for t, pool in pools.items()}
         self._task_ids = {t: i for i, t in enumerate(pools)}
@@ -112,9 +112,12 @@ class UniformSampler:
     """Baseline: uniform over all (episode, task) entries of all pools."""
 
     def __init__(self, pools: TaskPools, rng: np.random.Generator | None = None):
-        self._entries = [(episode, task_id, outcome == "success")
-                         for task_id, pool in enumerate(pools.values())
-                         for outcome, ids in pool.items() for episode in ids]
+        self._entries = [
+            (episode, task_id, outcome == "success")
+            for task_id, pool in enumerate(pools.values())
+            for outcome, ids in pool.items()
+            for episode in ids
+        ]
         if not self._entries:
             raise ValueError("All task pools are empty; nothing to sample.")
         self._rng = rng if rng is not None else np.random.default_rng()

@@ -20,6 +20,7 @@ floor; X is placed on Y when X is within 3 cm of Y in xy and X's bottom is
 within 1 cm of Y's top. stack_leave (the CHEF main task) is red placed on
 blue, released, with the gripper 10 +- 3 cm above red's centre.
 """
+
 import itertools
 from typing import Mapping
 
@@ -58,8 +59,11 @@ def is_placed_on(state: FinalState, top: str, bottom: str) -> bool:
 
 def is_stacked_and_left(state: FinalState) -> bool:
     tcp_above_red = float(np.asarray(state["tcp/position"])[2] - np.asarray(state["red/position"])[2])
-    return (is_placed_on(state, "red", "blue") and not bool(state["gripper/grasped"])
-            and abs(tcp_above_red - LEAVE_HEIGHT) <= LEAVE_TOLERANCE)
+    return (
+        is_placed_on(state, "red", "blue")
+        and not bool(state["gripper/grasped"])
+        and abs(tcp_above_red - LEAVE_HEIGHT) <= LEAVE_TOLERANCE
+    )
 
 
 def _lift(colour: str) -> TaskSpec:
@@ -78,8 +82,7 @@ def task_from_name(name: str) -> TaskSpec:
         top, bottom = name.removeprefix("place-").split("-on-", 1)
         if top in COLOURS and bottom in COLOURS and top != bottom:
             return _place(top, bottom)
-    raise ValueError(f"cannot build task {name!r}; names are 'lift-<c>' or 'place-<c1>-on-<c2>' with colours "
-                     f"{COLOURS}")
+    raise ValueError(f"cannot build task {name!r}; names are 'lift-<c>' or 'place-<c1>-on-<c2>' with colours {COLOURS}")
 
 
 def rgb_task_family(extra_tasks: tuple[str, ...] = ()) -> TaskFamily:
@@ -87,15 +90,17 @@ def rgb_task_family(extra_tasks: tuple[str, ...] = ()) -> TaskFamily:
     place-{red,green}-on-blue, stack_leave (placement); then `extra_tasks`
     (names for `task_from_name`)."""
     pairs = list(itertools.permutations(COLOURS, 2))
-    return TaskFamily([
-        TaskSpec("lift-any", ACQUISITION, lambda s: any(is_lifted(s, c) for c in COLOURS)),
-        *(_lift(c) for c in COLOURS),
-        TaskSpec("place-any", PLACEMENT, lambda s: any(is_placed_on(s, a, b) for a, b in pairs)),
-        _place("red", "blue"),
-        _place("green", "blue"),
-        TaskSpec("stack_leave", PLACEMENT, is_stacked_and_left),
-        *(task_from_name(name) for name in extra_tasks),
-    ])
+    return TaskFamily(
+        [
+            TaskSpec("lift-any", ACQUISITION, lambda s: any(is_lifted(s, c) for c in COLOURS)),
+            *(_lift(c) for c in COLOURS),
+            TaskSpec("place-any", PLACEMENT, lambda s: any(is_placed_on(s, a, b) for a, b in pairs)),
+            _place("red", "blue"),
+            _place("green", "blue"),
+            TaskSpec("stack_leave", PLACEMENT, is_stacked_and_left),
+            *(task_from_name(name) for name in extra_tasks),
+        ]
+    )
 
 
 def resting_half_heights(first_observation: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -111,18 +116,27 @@ def final_state_from_observation(observation: Mapping[str, np.ndarray], green_ha
     `green_half_height` comes from `resting_half_heights` of the episode's first observation.
     """
     state = RewardState.from_vector(observation[REWARD_STATE_KEY])
-    return {"red/position": state.red_pos, "green/position": state.green_pos, "blue/position": state.blue_pos,
-            "red/half_height": float(state.red_half_height), "green/half_height": float(green_half_height),
-            "blue/half_height": float(state.blue_half_height), "floor_height": BASKET_FLOOR_Z,
-            "tcp/position": state.pinch_pos, "gripper/grasped": bool(state.grasp == INWARD_GRASP)}
+    return {
+        "red/position": state.red_pos,
+        "green/position": state.green_pos,
+        "blue/position": state.blue_pos,
+        "red/half_height": float(state.red_half_height),
+        "green/half_height": float(green_half_height),
+        "blue/half_height": float(state.blue_half_height),
+        "floor_height": BASKET_FLOOR_Z,
+        "tcp/position": state.pinch_pos,
+        "gripper/grasped": bool(state.grasp == INWARD_GRASP),
+    }
 
 
 def final_state_from_simulation(simulation) -> FinalState:
     """The final-state mapping of a live `rgb_stacking_env.simulation.Simulation`."""
     extents = {c: simulation.object_extent(i) for i, c in enumerate(COLOURS)}
     grasp = simulation.grasp(simulation.contact_pairs())
-    return {**{f"{c}/position": np.asarray(extents[c][0]) for c in COLOURS},
-            **{f"{c}/half_height": float(extents[c][1]) for c in COLOURS},
-            "floor_height": BASKET_FLOOR_Z,
-            "tcp/position": simulation.data.site_xpos[simulation.scene.pinch_site].copy(),
-            "gripper/grasped": bool(grasp == INWARD_GRASP)}
+    return {
+        **{f"{c}/position": np.asarray(extents[c][0]) for c in COLOURS},
+        **{f"{c}/half_height": float(extents[c][1]) for c in COLOURS},
+        "floor_height": BASKET_FLOOR_Z,
+        "tcp/position": simulation.data.site_xpos[simulation.scene.pinch_site].copy(),
+        "gripper/grasped": bool(grasp == INWARD_GRASP),
+    }

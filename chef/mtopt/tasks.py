@@ -9,6 +9,7 @@ A final state is a flat mapping `{name: value}` (for example
 {'red/position': [3], 'gripper/grasped': bool}); each family documents the
 keys its predicates read (see `chef.mtopt.rgb_tasks`).
 """
+
 import dataclasses
 from typing import Any, Callable, Iterator, Mapping, Sequence
 

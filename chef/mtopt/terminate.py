@@ -11,6 +11,7 @@ horizon that the state does not show.
 Offline data holds no TERMINATE decision. Every recorded step s_t provides one in
 hindsight, labelled with the task's predicate on s_t (`episodes.EpisodeTable.step_labels`).
 """
+
 import numpy as np
 
 CONTINUE, TERMINATE = -1.0, 1.0
@@ -18,8 +19,10 @@ CONTINUE, TERMINATE = -1.0, 1.0
 
 def q_action_bounds(action_min: np.ndarray, action_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The environment's action box [A] extended by the switch: [A + 1] each."""
-    return (np.append(np.asarray(action_min, np.float32), np.float32(CONTINUE)),
-            np.append(np.asarray(action_max, np.float32), np.float32(TERMINATE)))
+    return (
+        np.append(np.asarray(action_min, np.float32), np.float32(CONTINUE)),
+        np.append(np.asarray(action_max, np.float32), np.float32(TERMINATE)),
+    )
 
 
 def split(action: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -5,6 +5,7 @@
 - `rebalanced_mixture`: mixes per-(task, outcome) element datasets with the
   fixed weights of the re-balancing rule (proportions hold in expectation).
 """
+
 from typing import Mapping
 
 import tensorflow as tf
@@ -18,21 +19,26 @@ def pairs_dataset(sampler: PairSampler, batch_size: int) -> tf.data.Dataset:
 
     Episode ids must be integers (e.g. positions in an episode table).
     """
+
     def generate():
         while True:
             pairs = sampler.sample(batch_size)
-            yield {"episode_id": pairs.episode_ids.astype("int64"), "task_id": pairs.task_ids,
-                   "success": pairs.success}
+            yield {"episode_id": pairs.episode_ids.astype("int64"), "task_id": pairs.task_ids, "success": pairs.success}
 
-    signature = {"episode_id": tf.TensorSpec([batch_size], tf.int64),
-                 "task_id": tf.TensorSpec([batch_size], tf.int32),
-                 "success": tf.TensorSpec([batch_size], tf.bool)}
+    signature = {
+        "episode_id": tf.TensorSpec([batch_size], tf.int64),
+        "task_id": tf.TensorSpec([batch_size], tf.int32),
+        "success": tf.TensorSpec([batch_size], tf.bool),
+    }
     return tf.data.Dataset.from_generator(generate, output_signature=signature)
 
 
-def rebalanced_mixture(datasets: Mapping[str, Mapping[Outcome, tf.data.Dataset | None]],
-                       pool_sizes: Mapping[str, Mapping[Outcome, int]], success_fraction: float = 0.5,
-                       seed: int | None = None) -> tf.data.Dataset:
+def rebalanced_mixture(
+    datasets: Mapping[str, Mapping[Outcome, tf.data.Dataset | None]],
+    pool_sizes: Mapping[str, Mapping[Outcome, int]],
+    success_fraction: float = 0.5,
+    seed: int | None = None,
+) -> tf.data.Dataset:
     """Samples elements from `datasets[task][outcome]` with re-balanced fixed weights.
 
     `pool_sizes` (as from `chef.mtopt.impersonation.pool_sizes`) decides the
@@ -46,4 +52,5 @@ def rebalanced_mixture(datasets: Mapping[str, Mapping[Outcome, tf.data.Dataset |
         raise ValueError(f"No dataset for (task, outcome) {missing}, which have non-zero weight.")
     keys = sorted(weights)
     return tf.data.Dataset.sample_from_datasets(
-        [datasets[t][o] for t, o in keys], weights=[weights[k] for k in keys], seed=seed)
+        [datasets[t][o] for t, o in keys], weights=[weights[k] for k in keys], seed=seed
+    )

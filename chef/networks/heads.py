@@ -4,6 +4,7 @@ slice per task, no Python loop).
 Both heads accept shared torso features [B, F] (broadcast to every task) or
 per-task features [B, T, F] (one torso per task).
 """
+
 from typing import Sequence
 
 import flax.linen as nn
@@ -21,8 +22,9 @@ def _task_axis(features: jax.Array, shared_ndim: int) -> int | None:
         return None
     if features.ndim == shared_ndim + 1:
         return shared_ndim - 1
-    raise ValueError(f"features must have {shared_ndim} (shared) or {shared_ndim + 1} (per-task) dims, "
-                     f"got shape {features.shape}")
+    raise ValueError(
+        f"features must have {shared_ndim} (shared) or {shared_ndim + 1} (per-task) dims, got shape {features.shape}"
+    )
 
 
 class GaussianHead(nn.Module):
@@ -58,10 +60,17 @@ class GaussianPolicyHead(nn.Module):
 
     @nn.compact
     def __call__(self, features: jax.Array) -> tuple[jax.Array, jax.Array]:
-        heads = nn.vmap(GaussianHead, variable_axes={"params": 0}, split_rngs={"params": True},
-                        in_axes=_task_axis(features, 2), out_axes=1, axis_size=self.num_tasks)
-        return heads(self.action_dim, self.hidden_sizes, self.init_scale, self.min_scale,
-                     self.tanh_mean, name="tasks")(features)
+        heads = nn.vmap(
+            GaussianHead,
+            variable_axes={"params": 0},
+            split_rngs={"params": True},
+            in_axes=_task_axis(features, 2),
+            out_axes=1,
+            axis_size=self.num_tasks,
+        )
+        return heads(self.action_dim, self.hidden_sizes, self.init_scale, self.min_scale, self.tanh_mean, name="tasks")(
+            features
+        )
 
 
 class CategoricalHead(nn.Module):
@@ -77,8 +86,9 @@ class CategoricalHead(nn.Module):
         # state rather than once per sampled action.
         sizes = tuple(self.hidden_sizes) + (self.num_atoms,)
         kernel_init = _SMALL_INIT if len(sizes) == 1 else nn.initializers.lecun_uniform()
-        x = (nn.Dense(sizes[0], kernel_init=kernel_init, name="features_in")(features)
-             + nn.Dense(sizes[0], use_bias=False, kernel_init=kernel_init, name="action_in")(action))
+        x = nn.Dense(sizes[0], kernel_init=kernel_init, name="features_in")(features) + nn.Dense(
+            sizes[0], use_bias=False, kernel_init=kernel_init, name="action_in"
+        )(action)
         if len(sizes) == 1:
             return x
         x = MLP(sizes[1:-1])(nn.elu(x))
@@ -100,7 +110,12 @@ class CategoricalCriticHead(nn.Module):
     @nn.compact
     def __call__(self, features: jax.Array, actions: jax.Array) -> jax.Array:
         feature_axis = _task_axis(features, 2)
-        heads = nn.vmap(CategoricalHead, variable_axes={"params": 0}, split_rngs={"params": True},
-                        in_axes=(None if feature_axis is None else -2, -2), out_axes=-2,
-                        axis_size=self.num_tasks)
+        heads = nn.vmap(
+            CategoricalHead,
+            variable_axes={"params": 0},
+            split_rngs={"params": True},
+            in_axes=(None if feature_axis is None else -2, -2),
+            out_axes=-2,
+            axis_size=self.num_tasks,
+        )
         return heads(self.num_atoms, self.hidden_sizes, name="tasks")(features, actions)

@@ -6,6 +6,7 @@ is a vector feature, flattened per example and concatenated (optionally
 standardised with `vector_statistics` of a dataset, and clipped). Keys starting
 with 'privileged/' (simulator-only state, e.g. the reward state) are refused.
 """
+
 from typing import Mapping, Sequence
 
 import jax
@@ -54,13 +55,15 @@ MAX_STANDARDISED = 5.0  # Standardised features are clipped to +-this: a feature
 # constant in the statistics' data (a resting object's height) cannot swamp the others when it moves.
 
 
-def vector_statistics(observation: Mapping[str, np.ndarray], keys: Sequence[str]
-                      ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def vector_statistics(
+    observation: Mapping[str, np.ndarray], keys: Sequence[str]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-feature (mean, std) over a batch of observations {key: [N, ...]}, in the order in which a
     torso flattens the vector keys among `keys` (std floored at MIN_STD), for standardising inputs."""
     vector_keys, _ = split_keys(keys)
-    features = np.concatenate([np.asarray(observation[k], np.float64).reshape(len(observation[k]), -1)
-                               for k in vector_keys], axis=-1)  # [N, F]
+    features = np.concatenate(
+        [np.asarray(observation[k], np.float64).reshape(len(observation[k]), -1) for k in vector_keys], axis=-1
+    )  # [N, F]
     return tuple(map(float, features.mean(0))), tuple(map(float, np.maximum(features.std(0), MIN_STD)))
 
 

@@ -6,6 +6,7 @@ Pixel layout: the cameras' images are concatenated along channels
 concatenated with the flattened proprioception/haptics vectors and passed
 through the MLP.
 """
+
 import dataclasses
 from typing import Mapping, Sequence
 

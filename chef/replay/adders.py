@@ -10,6 +10,7 @@ whose window closes at o_t}: one append and at most one item per `add`, like a p
 writer. At the end of an episode the final observation and the remaining (shorter) windows
 are written, one extra step per n-step cell.
 """
+
 import collections
 from typing import Any, Mapping, Optional, Sequence
 
@@ -18,7 +19,7 @@ import numpy as np
 import reverb
 
 from chef import types
-from chef.replay import nstep
+from chef.data import nstep
 
 _NSTEP = "nstep"
 
@@ -26,8 +27,16 @@ _NSTEP = "nstep"
 class NStepTransitionAdder:
     """Adds n-step multi-task transitions of an actor's episodes to Reverb tables."""
 
-    def __init__(self, client: reverb.Client, table: str | Sequence[str], n_step: int, discount: float,
-                 priority: float = 1.0, chunk_length: Optional[int] = None, max_in_flight_items: int = 5):
+    def __init__(
+        self,
+        client: reverb.Client,
+        table: str | Sequence[str],
+        n_step: int,
+        discount: float,
+        priority: float = 1.0,
+        chunk_length: Optional[int] = None,
+        max_in_flight_items: int = 5,
+    ):
         if n_step < 1:
             raise ValueError(f"n_step must be >= 1, got {n_step}")
         if not 0.0 <= discount <= 1.0:
@@ -67,8 +76,9 @@ class NStepTransitionAdder:
         self._observation = timestep.observation
         self._step = 0
 
-    def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep,
-            extras: Optional[Mapping[str, Any]] = None) -> None:
+    def add(
+        self, action: np.ndarray, next_timestep: dm_env.TimeStep, extras: Optional[Mapping[str, Any]] = None
+    ) -> None:
         if self._observation is None:
             raise ValueError("add called before add_first")
         if next_timestep.first():
@@ -99,8 +109,9 @@ class NStepTransitionAdder:
         if layout in self._configured_layouts:
             return
         for path in set(layout) - self._configured_paths:
-            self._writer.configure(path, num_keep_alive_refs=self._num_keep_alive_refs,
-                                   max_chunk_length=self._chunk_length)
+            self._writer.configure(
+                path, num_keep_alive_refs=self._num_keep_alive_refs, max_chunk_length=self._chunk_length
+            )
         self._configured_paths.update(layout)
         self._configured_layouts.add(layout)
 
@@ -125,7 +136,8 @@ class NStepTransitionAdder:
             reward=history[_NSTEP]["reward"][-1],
             discount=history[_NSTEP]["discount"][-1],
             next_observation={k: v[self._step] for k, v in observations.items()},
-            extras={k: v[start] for k, v in history["extras"].items()})
+            extras={k: v[start] for k, v in history["extras"].items()},
+        )
         for table in self._tables:
             self._writer.create_item(table, self._priority, trajectory)
         self._writer.flush(self._max_in_flight_items)
@@ -137,5 +149,8 @@ class NStepTransitionAdder:
 def _layout(step: Mapping[str, Any]) -> tuple[tuple, ...]:
     """The column paths of a step (a dict of arrays and dicts of arrays), e.g.
     ('observation', 'rgb30_red/abs_pose'), in order."""
-    return tuple((key, *sub) for key, value in step.items()
-                 for sub in (((k,) for k in value) if isinstance(value, Mapping) else [()]))
+    return tuple(
+        (key, *sub)
+        for key, value in step.items()
+        for sub in (((k,) for k in value) if isinstance(value, Mapping) else [()])
+    )

@@ -10,6 +10,7 @@ sampling waits while the learner is too far ahead of the inserts, and inserting 
 is too far behind; then the inbox fills up and the actors' adders block, as they would on a
 Reverb replay table.
 """
+
 import dataclasses
 import threading
 import time
@@ -20,8 +21,8 @@ import numpy as np
 import reverb
 
 from chef import types
+from chef.data.buffer import TransitionBuffer
 from chef.replay import tables
-
 
 READ_BATCH = 32  # Inbox items moved per read.
 
@@ -63,39 +64,6 @@ class SampleToInsertRatio:
         max_diff = self.samples_per_insert * self.min_size + self.error_buffer
         by_ratio = int(np.floor((max_diff + self.samples) / self.samples_per_insert)) - self.inserts
         return max(0, warm_up, by_ratio)
-
-
-class TransitionBuffer:
-    """A ring buffer of `Transition`s with fixed leaf shapes, allocated on the first insert."""
-
-    def __init__(self, capacity: int):
-        if capacity < 1:
-            raise ValueError(f"capacity must be >= 1, got {capacity}")
-        self.capacity = capacity
-        self.size = 0
-        self._next = 0  # Slot of the next insert.
-        self._treedef = None
-        self._storage: list[np.ndarray] = []  # One [capacity, ...] array per leaf.
-
-    def add(self, transitions: types.Transition) -> None:
-        """Appends n transitions (leaves [n, ...]), overwriting the oldest when full."""
-        leaves, treedef = jax.tree_util.tree_flatten(transitions)
-        leaves = [np.asarray(leaf) for leaf in leaves]
-        if self._treedef is None:
-            self._treedef = treedef
-            self._storage = [np.zeros((self.capacity, *leaf.shape[1:]), leaf.dtype) for leaf in leaves]
-        elif treedef != self._treedef:
-            raise ValueError(f"transition structure changed: {treedef} != {self._treedef}")
-        count = leaves[0].shape[0]
-        slots = (self._next + np.arange(count)) % self.capacity
-        for store, leaf in zip(self._storage, leaves):
-            store[slots] = leaf
-        self._next = int((self._next + count) % self.capacity)
-        self.size = min(self.capacity, self.size + count)
-
-    def gather(self, indices: np.ndarray) -> types.Transition:
-        """Transitions at `indices` [...] (positions in [0, size)) -> leaves [..., ...]."""
-        return jax.tree_util.tree_unflatten(self._treedef, [store[indices] for store in self._storage])
 
 
 class ResidentReplay:
@@ -140,8 +108,9 @@ class ResidentReplay:
 
     def start(self, server_address: str) -> None:
         """Starts moving items from the server's inbox table into the buffer."""
-        self._thread = threading.Thread(target=self._read, args=(server_address,), daemon=True,
-                                        name="chef-inbox-reader")
+        self._thread = threading.Thread(
+            target=self._read, args=(server_address,), daemon=True, name="chef-inbox-reader"
+        )
         self._thread.start()
 
     def _read(self, server_address: str) -> None:
@@ -151,9 +120,12 @@ class ResidentReplay:
                 # unbatched reading); the dataset ends, with its partial batch, after 0.2 s without
                 # items, so that a slow trickle and `stop` are seen.
                 items = reverb.TrajectoryDataset.from_table_signature(
-                    server_address=server_address, table=self.config.inbox_table,
-                    max_in_flight_samples_per_worker=READ_BATCH, num_workers_per_iterator=1,
-                    rate_limiter_timeout_ms=200).batch(READ_BATCH)
+                    server_address=server_address,
+                    table=self.config.inbox_table,
+                    max_in_flight_samples_per_worker=READ_BATCH,
+                    num_workers_per_iterator=1,
+                    rate_limiter_timeout_ms=200,
+                ).batch(READ_BATCH)
                 for batch in items.as_numpy_iterator():
                     self._insert(types.Transition(*batch.data))
                     if self._stop.is_set():
@@ -203,5 +175,9 @@ class ResidentReplay:
     def counters(self) -> dict[str, float]:
         """Replay figures for the learner's metrics."""
         with self._condition:
-            return {"replay_size": self.buffer.size, "replay_inserts": self.limiter.inserts,
-                    "replay_samples": self.limiter.samples, "replay_wait_s": self.wait_s}
+            return {
+                "replay_size": self.buffer.size,
+                "replay_inserts": self.limiter.inserts,
+                "replay_samples": self.limiter.samples,
+                "replay_wait_s": self.wait_s,
+            }

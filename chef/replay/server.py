@@ -4,6 +4,7 @@ Note: reverb 0.14's server always listens on every interface (`[::]:port`); it h
 address option. Clients built here connect through `localhost`; on a shared machine, restrict
 the port with a firewall.
 """
+
 import dataclasses
 from typing import Optional
 
@@ -37,13 +38,16 @@ class ReplayServer:
         self.server.stop()
 
 
-def start_server(config: tables_lib.ReplayConfig, port: Optional[int] = None, host: str = "localhost",
-                 signature: Optional[types.Transition] = None) -> ReplayServer:
+def start_server(
+    config: tables_lib.ReplayConfig,
+    port: Optional[int] = None,
+    host: str = "localhost",
+    signature: Optional[types.Transition] = None,
+) -> ReplayServer:
     """Starts a server with the tables of `config` on `port` (a free one when None);
     `signature` types the data tables (see `tables.transition_signature`)."""
     if port is not None and not 0 < port < 65536:
         raise ValueError(f"port must be in (0, 65536) or None, got {port}")
     server = reverb.Server(tables_lib.make_tables(config, signature), port=port)
-    logging.info("Reverb server on port %d with tables %s", server.port,
-                 [config.variables_table, *config.data_tables])
+    logging.info("Reverb server on port %d with tables %s", server.port, [config.variables_table, *config.data_tables])
     return ReplayServer(server=server, config=config, host=host)

@@ -4,6 +4,7 @@ Parameters travel as one msgpack blob (flax.serialization) plus an int64 version
 holding a single item (`tables.variables_table`), so actors on other machines only need the
 server address.
 """
+
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
@@ -25,8 +26,9 @@ class VariablePublisher:
         if not isinstance(variables, Mapping) or not variables:
             raise ValueError(f"variables must be a non-empty mapping of names to params, got {type(variables)}")
         blob = serialization.msgpack_serialize(serialization.to_state_dict(dict(variables)))
-        self._client.insert([np.array(blob, dtype=object), np.array(version, dtype=np.int64)],
-                            priorities={self._table: 1.0})
+        self._client.insert(
+            [np.array(blob, dtype=object), np.array(version, dtype=np.int64)], priorities={self._table: 1.0}
+        )
 
 
 class VariableClient(core.VariableSource):

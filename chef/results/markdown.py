@@ -3,6 +3,7 @@
 pandas' own `to_markdown` needs the optional `tabulate` package, which the
 pinned stack does not install; this renderer covers what results need.
 """
+
 import math
 import numbers
 

@@ -5,6 +5,7 @@ nothing touches pyplot's global state or needs a display. Each `plot_*`
 function draws one figure from DataFrames of chef.results.run_reader and
 returns the PNG's path; `plot_stage` draws every plot a stage's metrics allow.
 """
+
 import os
 import pathlib
 from typing import Mapping, Sequence
@@ -25,7 +26,7 @@ PER_TASK_METRICS = {  # source kind -> per-task metrics plotted for it
 def task_columns(frame: pd.DataFrame, metric: str) -> dict[str, str]:
     """{task: column} for the columns '<metric>/<task>' of `frame`."""
     prefix = f"{metric}/"
-    return {c[len(prefix):]: c for c in frame.columns if isinstance(c, str) and c.startswith(prefix)}
+    return {c[len(prefix) :]: c for c in frame.columns if isinstance(c, str) and c.startswith(prefix)}
 
 
 def _save(figure: Figure, path: str | os.PathLike) -> pathlib.Path:
@@ -35,8 +36,9 @@ def _save(figure: Figure, path: str | os.PathLike) -> pathlib.Path:
     return path
 
 
-def plot_task_curves(frame: pd.DataFrame, metric: str, path: str | os.PathLike, *,
-                     title: str = "", smooth: int = 1, x: str = "step") -> pathlib.Path:
+def plot_task_curves(
+    frame: pd.DataFrame, metric: str, path: str | os.PathLike, *, title: str = "", smooth: int = 1, x: str = "step"
+) -> pathlib.Path:
     """One line per task of '<metric>/<task>' against column `x` (rolling mean over `smooth` rows)."""
     columns = task_columns(frame, metric)
     if not columns:
@@ -52,8 +54,7 @@ def plot_task_curves(frame: pd.DataFrame, metric: str, path: str | os.PathLike, 
     return _save(figure, path)
 
 
-def plot_scalars(frame: pd.DataFrame, keys: Sequence[str], path: str | os.PathLike, *,
-                 title: str = "") -> pathlib.Path:
+def plot_scalars(frame: pd.DataFrame, keys: Sequence[str], path: str | os.PathLike, *, title: str = "") -> pathlib.Path:
     """One panel per scalar column in `keys` (those present) against step."""
     present = [k for k in keys if k in frame.columns]
     if not present:
@@ -70,8 +71,9 @@ def plot_scalars(frame: pd.DataFrame, keys: Sequence[str], path: str | os.PathLi
     return _save(figure, path)
 
 
-def plot_candidates(frames: Mapping[str, pd.DataFrame], column: str, path: str | os.PathLike, *,
-                    title: str = "") -> pathlib.Path:
+def plot_candidates(
+    frames: Mapping[str, pd.DataFrame], column: str, path: str | os.PathLike, *, title: str = ""
+) -> pathlib.Path:
     """One line per sweep candidate of `column` against step."""
     figure = Figure(figsize=(7, 4))
     axes = figure.add_subplot()
@@ -89,8 +91,9 @@ def plot_candidates(frames: Mapping[str, pd.DataFrame], column: str, path: str |
     return _save(figure, path)
 
 
-def plot_success_bars(rates: pd.DataFrame, path: str | os.PathLike, *, title: str = "",
-                      xlabel: str = "triplet") -> pathlib.Path:
+def plot_success_bars(
+    rates: pd.DataFrame, path: str | os.PathLike, *, title: str = "", xlabel: str = "triplet"
+) -> pathlib.Path:
     """Grouped bars: rows of `rates` (candidates or stages) x columns (triplets), in %."""
     figure = Figure(figsize=(max(6, 1.2 * len(rates.index) * len(rates.columns) / 3), 4))
     axes = figure.add_subplot()
@@ -106,8 +109,11 @@ def plot_success_bars(rates: pd.DataFrame, path: str | os.PathLike, *, title: st
 
 def with_task_means(frame: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
     """Adds a '<metric>' column (mean over tasks) for each metric logged only as '<metric>/<task>'."""
-    means = {m: frame[list(task_columns(frame, m).values())].mean(axis=1) for m in metrics
-             if m not in frame.columns and task_columns(frame, m)}
+    means = {
+        m: frame[list(task_columns(frame, m).values())].mean(axis=1)
+        for m in metrics
+        if m not in frame.columns and task_columns(frame, m)
+    }
     return frame.assign(**means) if means else frame
 
 
@@ -125,20 +131,43 @@ def plot_stage(stage: Stage, out_dir: str | os.PathLike, *, smooth: int = 10) ->
         sources["evaluator"] = stage.metrics["evaluator"]
     paths = []
     if "learner" in sources and any(k in sources["learner"].columns for k in LEARNER_SCALARS):
-        paths.append(plot_scalars(sources["learner"], LEARNER_SCALARS, out_dir / f"{stage.name}_learner.png",
-                                  title=f"{stage.name}: learner"))
+        paths.append(
+            plot_scalars(
+                sources["learner"],
+                LEARNER_SCALARS,
+                out_dir / f"{stage.name}_learner.png",
+                title=f"{stage.name}: learner",
+            )
+        )
     for kind, frame in sources.items():
         window = smooth if kind == "actors" else 1
         x = "policy_version" if kind == "evaluator" and "policy_version" in frame.columns else "step"
         for metric in PER_TASK_METRICS[kind]:
             if task_columns(frame, metric):
-                paths.append(plot_task_curves(frame, metric, out_dir / f"{stage.name}_{kind}_{metric}.png",
-                                              title=f"{stage.name}: {kind} {metric}", smooth=window, x=x))
+                paths.append(
+                    plot_task_curves(
+                        frame,
+                        metric,
+                        out_dir / f"{stage.name}_{kind}_{metric}.png",
+                        title=f"{stage.name}: {kind} {metric}",
+                        smooth=window,
+                        x=x,
+                    )
+                )
     if stage.candidates:
-        frames = {name: with_task_means(candidate.metrics["learner"], LEARNER_SCALARS)
-                  for name, candidate in stage.candidates.items() if "learner" in candidate.metrics}
+        frames = {
+            name: with_task_means(candidate.metrics["learner"], LEARNER_SCALARS)
+            for name, candidate in stage.candidates.items()
+            if "learner" in candidate.metrics
+        }
         for key in LEARNER_SCALARS:
             if any(key in f.columns for f in frames.values()):
-                paths.append(plot_candidates(frames, key, out_dir / f"{stage.name}_candidates_{key}.png",
-                                             title=f"{stage.name}: {key} per candidate"))
+                paths.append(
+                    plot_candidates(
+                        frames,
+                        key,
+                        out_dir / f"{stage.name}_candidates_{key}.png",
+                        title=f"{stage.name}: {key} per candidate",
+                    )
+                )
     return paths

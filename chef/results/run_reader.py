@@ -5,6 +5,7 @@ metrics per source as pandas DataFrames (one row per logged line, sorted by
 step), results.json and, for the sweep stage, every candidate. Missing or
 malformed files raise `RunReadError` naming the path.
 """
+
 import dataclasses
 import json
 import os
@@ -110,21 +111,20 @@ class Stage:
         """Metrics of one source; the error lists the sources present."""
         if name not in self.metrics:
             raise RunReadError(
-                f"no metrics source '{name}' in {self.path / 'metrics'}; present: {sorted(self.metrics)}")
+                f"no metrics source '{name}' in {self.path / 'metrics'}; present: {sorted(self.metrics)}"
+            )
         return self.metrics[name]
 
     @property
     def actor_sources(self) -> list[str]:
         """The sources named actor_<i>."""
-        return [n for n in self.metrics if n.startswith(ACTOR_PREFIX) and n[len(ACTOR_PREFIX):].isdigit()]
+        return [n for n in self.metrics if n.startswith(ACTOR_PREFIX) and n[len(ACTOR_PREFIX) :].isdigit()]
 
     def actors(self) -> pd.DataFrame:
         """All actor_<i> sources in one frame with an 'actor' column, sorted by step."""
-        frames = [self.metrics[name].assign(actor=int(name[len(ACTOR_PREFIX):]))
-                  for name in self.actor_sources]
+        frames = [self.metrics[name].assign(actor=int(name[len(ACTOR_PREFIX) :])) for name in self.actor_sources]
         if not frames:
-            raise RunReadError(
-                f"no actor_<i> metrics in {self.path / 'metrics'}; present: {sorted(self.metrics)}")
+            raise RunReadError(f"no actor_<i> metrics in {self.path / 'metrics'}; present: {sorted(self.metrics)}")
         return pd.concat(frames, ignore_index=True).sort_values("step", kind="stable").reset_index(drop=True)
 
 
@@ -142,15 +142,18 @@ class Run:
         return self.stages[name]
 
 
-def _load_candidates(directory: pathlib.Path,
-                     list_names: Sequence[str] | None) -> dict[str, SweepCandidate]:
+def _load_candidates(directory: pathlib.Path, list_names: Sequence[str] | None) -> dict[str, SweepCandidate]:
     if not directory.is_dir():
         return {}
     return {
-        path.name: SweepCandidate(name=path.name, path=path,
-                                  config=_read_optional_json(path / "config.json"),
-                                  metrics=_load_metrics_dir(path / "metrics", list_names))
-        for path in sorted(directory.iterdir()) if path.is_dir()
+        path.name: SweepCandidate(
+            name=path.name,
+            path=path,
+            config=_read_optional_json(path / "config.json"),
+            metrics=_load_metrics_dir(path / "metrics", list_names),
+        )
+        for path in sorted(directory.iterdir())
+        if path.is_dir()
     }
 
 
@@ -163,7 +166,9 @@ def load_stage(path: str | os.PathLike, list_names: Sequence[str] | None = None)
     if results is not None and not isinstance(results, dict):
         raise RunReadError(f"{path / 'results.json'}: expected a JSON object, got {type(results).__name__}")
     return Stage(
-        name=path.name, path=path, done=(path / DONE_MARKER).exists(),
+        name=path.name,
+        path=path,
+        done=(path / DONE_MARKER).exists(),
         config=_read_optional_json(path / "config.json"),
         metrics=_load_metrics_dir(path / "metrics", list_names),
         results=results,

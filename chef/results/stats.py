@@ -5,6 +5,7 @@ end; with a few hundred episodes per cell the sampling error matters, so every
 rate carries a Wilson score interval (well behaved near 0 % and 100 %,
 unlike the normal approximation).
 """
+
 import dataclasses
 import math
 import statistics
@@ -21,8 +22,8 @@ class SuccessCount:
     def __post_init__(self):
         if not 0 <= self.successes <= self.episodes:
             raise ValueError(
-                f"need 0 <= successes <= episodes, got successes={self.successes}, "
-                f"episodes={self.episodes}")
+                f"need 0 <= successes <= episodes, got successes={self.successes}, episodes={self.episodes}"
+            )
 
     @classmethod
     def from_dict(cls, value: Mapping[str, Any], *, where: str = "count") -> "SuccessCount":

@@ -8,6 +8,7 @@ triplet has the same number of episodes.
 Candidates are ranked best first by pooled success rate, ties broken by the
 unweighted mean over triplets, then by name (so the ranking is deterministic).
 """
+
 import math
 from typing import Any, Iterable, Mapping
 
@@ -24,8 +25,9 @@ STAGES = ("COLLECT", "HYPERPARAM", "EXECUTE", "FINE-TUNE")  # Table I rows, in o
 CountTable = Mapping[str, Mapping[str, SuccessCount]]  # row -> triplet -> count
 
 
-def parse_count_table(raw: Mapping[str, Mapping[str, Any]], *,
-                      where: str = "table") -> dict[str, dict[str, SuccessCount]]:
+def parse_count_table(
+    raw: Mapping[str, Mapping[str, Any]], *, where: str = "table"
+) -> dict[str, dict[str, SuccessCount]]:
     """Counts from their JSON form {row: {triplet: {"successes": k, "episodes": n}}}."""
     if not isinstance(raw, Mapping) or not raw:
         raise ValueError(f"{where}: expected a non-empty mapping row -> triplet -> counts, got {raw!r}")
@@ -33,15 +35,16 @@ def parse_count_table(raw: Mapping[str, Mapping[str, Any]], *,
     for row, cells in raw.items():
         if not isinstance(cells, Mapping):
             raise ValueError(f"{where}[{row!r}]: expected a mapping triplet -> counts, got {cells!r}")
-        table[str(row)] = {str(triplet): SuccessCount.from_dict(cell, where=f"{where}[{row!r}][{triplet!r}]")
-                           for triplet, cell in cells.items()}
+        table[str(row)] = {
+            str(triplet): SuccessCount.from_dict(cell, where=f"{where}[{row!r}][{triplet!r}]")
+            for triplet, cell in cells.items()
+        }
     return table
 
 
 def dump_count_table(table: CountTable) -> dict[str, dict[str, dict[str, int]]]:
     """The JSON form of a count table (inverse of `parse_count_table`)."""
-    return {row: {triplet: count.to_dict() for triplet, count in cells.items()}
-            for row, cells in table.items()}
+    return {row: {triplet: count.to_dict() for triplet, count in cells.items()} for row, cells in table.items()}
 
 
 def triplet_order(triplets: Iterable[str]) -> list[str]:
@@ -55,11 +58,12 @@ def _columns(table: CountTable) -> list[str]:
 
 def rank_candidates(table: CountTable) -> list[str]:
     """Candidate names, best first (pooled rate, then mean rate, then name)."""
+
     def key(name: str) -> tuple[float, float, str]:
         pooled = stats.pool(table[name].values()).rate
         mean = stats.mean_rate(table[name].values())
-        return (-pooled if not math.isnan(pooled) else math.inf,
-                -mean if not math.isnan(mean) else math.inf, name)
+        return (-pooled if not math.isnan(pooled) else math.inf, -mean if not math.isnan(mean) else math.inf, name)
+
     return sorted(table, key=key)
 
 
@@ -75,8 +79,7 @@ def rate_frame(table: CountTable, rows: Iterable[str] | None = None) -> pd.DataF
     return pd.DataFrame.from_dict(data, orient="index", columns=columns + [AVERAGE])
 
 
-def formatted_frame(table: CountTable, rows: Iterable[str] | None = None,
-                    confidence: float = 0.95) -> pd.DataFrame:
+def formatted_frame(table: CountTable, rows: Iterable[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Like `rate_frame`, cells as '80% [49-94]' (rate and Wilson interval), and
     numbered triplets labelled 'triplet <n>'."""
     rows = list(table) if rows is None else list(rows)
@@ -90,8 +93,7 @@ def formatted_frame(table: CountTable, rows: Iterable[str] | None = None,
     return pd.DataFrame.from_dict(data, orient="index", columns=labels + [AVERAGE])
 
 
-def execute_results(table: CountTable, *, episodes_per_triplet: int,
-                    main_task: str = MAIN_TASK) -> dict[str, Any]:
+def execute_results(table: CountTable, *, episodes_per_triplet: int, main_task: str = MAIN_TASK) -> dict[str, Any]:
     """The EXECUTE stage's results.json content (counts, ranking best first)."""
     return {
         "main_task": main_task,
@@ -107,8 +109,7 @@ def execute_markdown(table: CountTable, confidence: float = 0.95) -> str:
     frame = formatted_frame(table, ranking, confidence)
     frame.insert(0, "rank", range(1, len(ranking) + 1))
     frame.index.name = "candidate"
-    return (f"{MAIN_TASK} success, {100 * confidence:.0f}% Wilson intervals\n\n"
-            + to_markdown(frame))
+    return f"{MAIN_TASK} success, {100 * confidence:.0f}% Wilson intervals\n\n" + to_markdown(frame)
 
 
 def stage_counts_from_execute(table: CountTable) -> dict[str, dict[str, SuccessCount]]:
@@ -130,13 +131,12 @@ def table_one(stage_counts: CountTable, confidence: float = 0.95) -> pd.DataFram
 
 def table_one_markdown(stage_counts: CountTable, confidence: float = 0.95) -> str:
     """table_1.md: Table I as markdown with a caption line."""
-    return (f"{MAIN_TASK} success per test triplet, {100 * confidence:.0f}% Wilson intervals\n\n"
-            + to_markdown(table_one(stage_counts, confidence)))
+    return f"{MAIN_TASK} success per test triplet, {100 * confidence:.0f}% Wilson intervals\n\n" + to_markdown(
+        table_one(stage_counts, confidence)
+    )
 
 
-def pipeline_results(stage_counts: CountTable, *, best_candidate: str,
-                     main_task: str = MAIN_TASK) -> dict[str, Any]:
+def pipeline_results(stage_counts: CountTable, *, best_candidate: str, main_task: str = MAIN_TASK) -> dict[str, Any]:
     """The pipeline stage's results.json content: Table I counts per stage."""
     table_one(stage_counts)  # validates the stage names
-    return {"main_task": main_task, "best_candidate": best_candidate,
-            "stages": dump_count_table(stage_counts)}
+    return {"main_task": main_task, "best_candidate": best_candidate, "stages": dump_count_table(stage_counts)}

@@ -1,4 +1,5 @@
 """Numbered checkpoints `step_<n>/` of a learner's full state (orbax), newest kept."""
+
 import pathlib
 import shutil
 from typing import Any

@@ -10,6 +10,7 @@ A killed run continues with `--resume`: the learner restores its newest checkpoi
 append to their datasets, and on the 'learner' data path (`config.replay.data_path`) the replay
 is refilled with the actors' newest committed transitions; on the 'reverb' path it starts empty.
 """
+
 from typing import Callable
 
 import ml_collections
@@ -17,7 +18,7 @@ import ml_collections
 from chef.data import layout, rlds_writer
 from chef.launch import program as program_lib
 from chef.results import writers
-from chef.stages import checkpoints, components, evaluation, input_statistics, online
+from chef.stages import checkpoints, components, evaluation, evaluator, input_statistics, online
 from chef.utils import run_dir
 
 
@@ -28,26 +29,56 @@ def build_program(config: ml_collections.ConfigDict, stage: run_dir.StageDir) ->
     metrics_dir = str(stage.subdir("metrics"))
     program = program_lib.Program()
     program.add(program_lib.Node("replay", online.run_replay, dict(config=plain), role="service"))
-    program.add(program_lib.Node("learner", online.run_learner, role="main", kwargs=dict(
-        config=plain, replay_address=replay, checkpoint_dir=str(stage.subdir("checkpoints")),
-        metrics_dir=metrics_dir, policy_dir=str(stage.path / "policy"),
-        dataset_dirs=[str(stage.path / f"datasets/actor_{i}") for i in range(config.actors.num_actors)])))
+    program.add(
+        program_lib.Node(
+            "learner",
+            online.run_learner,
+            role="main",
+            kwargs=dict(
+                config=plain,
+                replay_address=replay,
+                checkpoint_dir=str(stage.subdir("checkpoints")),
+                metrics_dir=metrics_dir,
+                policy_dir=str(stage.path / "policy"),
+                dataset_dirs=[str(stage.path / f"datasets/actor_{i}") for i in range(config.actors.num_actors)],
+            ),
+        )
+    )
     for i in range(config.actors.num_actors):
-        program.add(program_lib.Node(f"actor_{i}", online.run_actor, max_restarts=config.actors.max_restarts,
-                                     kwargs=dict(config=plain, actor_id=i, replay_address=replay,
-                                                 dataset_dir=str(stage.subdir(f"datasets/actor_{i}")),
-                                                 metrics_dir=metrics_dir)))
+        program.add(
+            program_lib.Node(
+                f"actor_{i}",
+                online.run_actor,
+                max_restarts=config.actors.max_restarts,
+                kwargs=dict(
+                    config=plain,
+                    actor_id=i,
+                    replay_address=replay,
+                    dataset_dir=str(stage.subdir(f"datasets/actor_{i}")),
+                    metrics_dir=metrics_dir,
+                ),
+            )
+        )
     if config.evaluator.enabled:
-        program.add(program_lib.Node("evaluator", online.run_actor, max_restarts=config.actors.max_restarts,
-                                     kwargs=dict(config=plain, actor_id=10_000, replay_address=replay,
-                                                 dataset_dir=str(stage.subdir("datasets/evaluator")),
-                                                 metrics_dir=metrics_dir, evaluation=True,
-                                                 pause_s=config.evaluator.period_s)))
+        program.add(
+            program_lib.Node(
+                "evaluator",
+                evaluator.run_evaluator,
+                max_restarts=config.actors.max_restarts,
+                kwargs=dict(
+                    config=plain,
+                    replay_address=replay,
+                    dataset_dir=str(stage.subdir("datasets/evaluator")),
+                    metrics_dir=metrics_dir,
+                ),
+            )
+        )
     return program
 
 
-def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir,
-        launch: Callable[[program_lib.Program], dict]) -> dict:
+def run(
+    config: ml_collections.ConfigDict, stage: run_dir.StageDir, launch: Callable[[program_lib.Program], dict]
+) -> dict:
     """Measures the input statistics (if asked), runs the stage with `launch` (local or Ray),
     evaluates the final policy per triplet (results.json / results.md) and marks the stage done."""
     components.validate(config, online=True)
@@ -57,14 +88,26 @@ def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir,
     for directory in layout.dataset_directories(stage.path / "datasets"):
         rlds_writer.finalize(directory)  # The launcher stopped the actors: dataset_info.json for plain tfds.
     _, checkpoint = checkpoints.latest(stage.path / "checkpoints")
-    params = evaluation.load_policy_params(config, stage.path / "policy")
-    counts = evaluation.evaluate(config, params, config.evaluation.episodes_per_triplet,
-                                 triplets=config.evaluation.triplets,
-                                 dataset_dir=str(stage.subdir("datasets/final_evaluation")), stage="collect",
-                                 checkpoint=str(stage.path / "policy"), seed=config.seed,
-                                 progress_label="evaluate COLLECT policy")
-    writers.write_evaluation_results(stage.path, "COLLECT", counts, main_task=config.scheduler.main_task,
-                                     extra={"checkpoint": str(checkpoint), "restarts": restarts})
+    spec = components.StageSpec.from_config(config)
+    params = evaluation.load_policy_params(spec, stage.path / "policy")
+    counts = evaluation.evaluate(
+        spec,
+        params,
+        config.evaluation.episodes_per_triplet,
+        triplets=config.evaluation.triplets,
+        dataset_dir=str(stage.subdir("datasets/final_evaluation")),
+        stage="collect",
+        checkpoint=str(stage.path / "policy"),
+        seed=config.seed,
+        progress_label="evaluate COLLECT policy",
+    )
+    writers.write_evaluation_results(
+        stage.path,
+        "COLLECT",
+        counts,
+        main_task=config.scheduler.main_task,
+        extra={"checkpoint": str(checkpoint), "restarts": restarts},
+    )
     summary = {"checkpoint": str(checkpoint), "restarts": restarts, "success": {t: c.rate for t, c in counts.items()}}
     stage.mark_done(summary)
     return summary

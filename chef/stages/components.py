@@ -1,23 +1,26 @@
-"""Builds the parts a stage needs (environment, networks, learner configs) from its ConfigDict.
+"""A stage's config parsed once per process (`StageSpec`), and the environment every CHEF agent acts in.
 
-Every process of a stage calls these with the same config, so they agree on observation
-keys, task order and network shapes without sending anything but the config.
+Every process of a stage receives the same ConfigDict (as a plain dict) and parses it with
+`StageSpec.from_config` at its top, so they agree on observation keys, task order and network
+shapes without sending anything but the config.
 """
+
 import dataclasses
 from typing import Any, Mapping
 
+import dm_env
 import ml_collections
 import numpy as np
 
 import rgb_stacking_env
-from rgb_stacking_env import object_sets
-from chef import env_metadata, scheduler as scheduler_lib, wrappers
+from chef import env_metadata, types, wrappers
+from chef import scheduler as scheduler_lib
+from chef.agents.mpo import builder as mpo_builder
 from chef.agents.mpo import config as mpo_config_lib
 from chef.networks import multitask
 from chef.replay import tables as tables_lib
+from chef.task_layout import TaskLayout
 from chef.utils import config as config_lib
-
-SUCCESS_THRESHOLD = 0.99  # A task succeeded when its reward at the episode's last step reaches this.
 
 
 def as_config_dict(config: Mapping[str, Any] | ml_collections.ConfigDict) -> ml_collections.ConfigDict:
@@ -29,41 +32,16 @@ def as_config_dict(config: Mapping[str, Any] | ml_collections.ConfigDict) -> ml_
 def make_env(config: ml_collections.ConfigDict, seed: int, object_set: str | None = None) -> wrappers.CanonicalActions:
     """The benchmark with canonical [-1, 1] actions: what every CHEF agent acts in and every dataset stores."""
     env = config.env
-    return wrappers.CanonicalActions(rgb_stacking_env.make(
-        object_set=object_set or env.object_set, observation_set=env.observation_set,
-        camera_size=env.camera_size, seed=seed, force_termination_threshold=env.force_termination_threshold,
-        episode_length=env.episode_length))
-
-
-def environment_metadata(config: ml_collections.ConfigDict, **overrides: Any) -> dict[str, Any]:
-    """EpisodeWriter's `environment` for episodes of `make_env(config, ...)` (see chef.env_metadata);
-    `overrides` replace entries (the evaluation's `object_set=None`: the episode's triplet)."""
-    env = make_env(config, seed=0)
-    try:
-        return env_metadata.describe(env, **overrides)
-    finally:
-        env.close()
-
-
-def observation_spec(config: ml_collections.ConfigDict) -> dict[str, Any]:
-    """{key: dm_env spec} of the agent's inputs."""
-    env = make_env(config, seed=0)
-    spec = env.observation_spec()
-    env.close()
-    return {k: spec[k] for k in observation_keys(config)}
-
-
-def example_batch(config: ml_collections.ConfigDict) -> dict[str, np.ndarray]:
-    """A batch of one zero observation of the agent's inputs (for network init)."""
-    return {k: s.generate_value()[None] for k, s in observation_spec(config).items()}
-
-
-def head_names(config: ml_collections.ConfigDict) -> tuple[str, ...]:
-    """The tasks with a policy/critic head: `config.mpo.tasks`, or every environment task.
-
-    Every transition carries the rewards of all environment tasks (rgb_stacking_env.TASK_NAMES).
-    """
-    return tuple(config.mpo.tasks) or rgb_stacking_env.TASK_NAMES
+    return wrappers.CanonicalActions(
+        rgb_stacking_env.make(
+            object_set=object_set or env.object_set,
+            observation_set=env.observation_set,
+            camera_size=env.camera_size,
+            seed=seed,
+            force_termination_threshold=env.force_termination_threshold,
+            episode_length=env.episode_length,
+        )
+    )
 
 
 HAPTICS_KEYS = ("wrist/force", "wrist/torque")
@@ -73,27 +51,6 @@ def observation_keys(config: ml_collections.ConfigDict) -> tuple[str, ...]:
     """The agent's inputs: the observation set's keys, without haptics when `config.haptics` is off."""
     keys = tuple(rgb_stacking_env.observation_keys(config.env.observation_set))
     return keys if config.get("haptics", True) else tuple(k for k in keys if k not in HAPTICS_KEYS)
-
-
-def network_config(config: ml_collections.ConfigDict) -> multitask.NetworkConfig:
-    values = dict(config.network.to_dict())
-    values["observation_keys"] = observation_keys(config)
-    return config_lib.from_config(multitask.NetworkConfig, values, where="config.network")
-
-
-def mpo_config(config: ml_collections.ConfigDict) -> mpo_config_lib.MPOConfig:
-    values = dict(config.mpo.to_dict())
-    values["network"] = network_config(config)
-    return config_lib.from_config(mpo_config_lib.MPOConfig, values, where="config.mpo")
-
-
-def scheduler_config(config: ml_collections.ConfigDict) -> scheduler_lib.SchedulerConfig:
-    values = dict(config.scheduler.to_dict(), episode_length=config.env.episode_length)
-    return config_lib.from_config(scheduler_lib.SchedulerConfig, values, where="config.scheduler")
-
-
-def replay_config(config: ml_collections.ConfigDict) -> tables_lib.ReplayConfig:
-    return config_lib.from_config(tables_lib.ReplayConfig, config.replay, where="config.replay")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,8 +67,9 @@ class ActorsConfig:
     def __post_init__(self):
         config_lib.require(self.num_actors >= 1, f"num_actors must be >= 1, got {self.num_actors}")
         config_lib.require(self.max_restarts >= 0, f"max_restarts must be >= 0, got {self.max_restarts}")
-        config_lib.require(0.0 <= self.scripted_fraction <= 1.0,
-                           f"scripted_fraction must be in [0, 1], got {self.scripted_fraction}")
+        config_lib.require(
+            0.0 <= self.scripted_fraction <= 1.0, f"scripted_fraction must be in [0, 1], got {self.scripted_fraction}"
+        )
         config_lib.require(self.scripted_noise >= 0.0, f"scripted_noise must be >= 0, got {self.scripted_noise}")
 
 
@@ -128,45 +86,96 @@ class EvaluatorConfig:
         config_lib.require(self.period_s >= 0.0, f"period_s must be >= 0, got {self.period_s}")
 
 
-def actors_config(config: ml_collections.ConfigDict) -> ActorsConfig:
-    return config_lib.from_config(ActorsConfig, config.actors, where="config.actors")
+def _typed_configs(config: ml_collections.ConfigDict) -> dict[str, Any]:
+    """The typed sections of `config` (ConfigError naming the offending field)."""
+    values = dict(config.network.to_dict(), observation_keys=observation_keys(config))
+    network = config_lib.from_config(multitask.NetworkConfig, values, where="config.network")
+    mpo = config_lib.from_config(
+        mpo_config_lib.MPOConfig, dict(config.mpo.to_dict(), network=network), where="config.mpo"
+    )
+    scheduler = config_lib.from_config(
+        scheduler_lib.SchedulerConfig,
+        dict(config.scheduler.to_dict(), episode_length=config.env.episode_length),
+        where="config.scheduler",
+    )
+    return dict(
+        network=network,
+        mpo=mpo,
+        scheduler=scheduler,
+        tasks=mpo.task_layout(),
+        replay=config_lib.from_config(tables_lib.ReplayConfig, config.replay, where="config.replay"),
+        actors=config_lib.from_config(ActorsConfig, config.actors, where="config.actors"),
+        evaluator=config_lib.from_config(EvaluatorConfig, config.evaluator, where="config.evaluator"),
+    )
 
 
-def evaluator_config(config: ml_collections.ConfigDict) -> EvaluatorConfig:
-    return config_lib.from_config(EvaluatorConfig, config.evaluator, where="config.evaluator")
+@dataclasses.dataclass(frozen=True)
+class StageSpec:
+    """What a stage's processes build from: the typed sections of its config, its task layout and
+    the agent's inputs. Build one per process with `from_config` and pass it down."""
 
+    config: ml_collections.ConfigDict  # The source; what crosses process boundaries (as a plain dict).
+    network: multitask.NetworkConfig
+    mpo: mpo_config_lib.MPOConfig
+    scheduler: scheduler_lib.SchedulerConfig
+    replay: tables_lib.ReplayConfig
+    actors: ActorsConfig
+    evaluator: EvaluatorConfig
+    tasks: TaskLayout  # The policy/critic heads (`config.mpo.tasks`, () = every task) and their reward columns.
+    observation_spec: Mapping[str, dm_env.specs.Array]  # {key: spec} of the agent's inputs.
+    environment: Mapping[str, Any]  # EpisodeWriter's `environment` for episodes of `make_env` (chef.env_metadata).
+    action_dim: int
 
-def evaluated_tasks(config: ml_collections.ConfigDict) -> tuple[str, ...]:
-    """The heads the COLLECT evaluator cycles through."""
-    return evaluator_config(config).tasks or head_names(config)
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | ml_collections.ConfigDict) -> "StageSpec":
+        """Parses `config` (ConfigError naming a malformed field) and reads the observation spec
+        from one environment."""
+        config = as_config_dict(config)
+        typed = _typed_configs(config)
+        env = make_env(config, seed=0)
+        try:
+            spec = env.observation_spec()
+            environment = env_metadata.describe(env)
+            action_dim = int(np.prod(env.action_spec().shape))
+        finally:
+            env.close()
+        return cls(
+            config=config,
+            **typed,
+            observation_spec={k: spec[k] for k in typed["network"].observation_keys},
+            environment=environment,
+            action_dim=action_dim,
+        )
 
+    def make_env(self, seed: int, object_set: str | None = None) -> wrappers.CanonicalActions:
+        return make_env(self.config, seed, object_set)
 
-def make_networks(config: ml_collections.ConfigDict):
-    """(policy, critic) with one head per task of `head_names(config)`."""
-    action_dim = int(np.prod(rgb_stacking_env.environment.ACTION_MAX.shape))
-    return multitask.make_networks(network_config(config), len(head_names(config)), action_dim)
+    def example_observation(self) -> types.Observation:
+        """A batch of one zero observation of the agent's inputs. {key: [1, ...]}"""
+        return {k: s.generate_value()[None] for k, s in self.observation_spec.items()}
+
+    def mpo_builder(self) -> mpo_builder.MPOBuilder:
+        """Networks, learner and actor of the stage's MPO agent."""
+        return mpo_builder.MPOBuilder(self.mpo, self.tasks, self.example_observation(), self.action_dim)
+
+    @property
+    def evaluated_tasks(self) -> tuple[str, ...]:
+        """The heads the COLLECT evaluator cycles through."""
+        return self.evaluator.tasks or self.tasks.heads
 
 
 def validate(config: ml_collections.ConfigDict, online: bool = False) -> None:
     """Builds every typed config once, so a malformed config fails before any process starts.
 
     Online (COLLECT) every scheduled task needs a policy head; offline only the main task."""
-    mpo_config(config).task_indices(rgb_stacking_env.TASK_NAMES)
-    scheduler = scheduler_config(config)
-    replay_config(config)
+    typed = _typed_configs(config)
+    scheduler, heads = typed["scheduler"], typed["tasks"].heads
     needed = scheduler.tasks if online else (scheduler.main_task,)
     if online:
-        actors_config(config)
-        needed = needed + evaluated_tasks(config)
-    missing = sorted({t for t in needed if t not in head_names(config)})
+        needed = needed + (typed["evaluator"].tasks or heads)
+    missing = sorted({t for t in needed if t not in heads})
     if missing:
         raise config_lib.ConfigError(
-            f"task(s) {missing} of config.scheduler / config.evaluator have no policy head; heads (config.mpo.tasks): {head_names(config)}")
-
-
-triplet_label = object_sets.triplet_label  # '1'..'5' for a test triplet, else the object ids 'red,green,blue'.
-
-
-def episode_success(final_reward: np.ndarray) -> tuple[bool, ...]:
-    """Per-task success from the rewards of an episode's last step. final_reward: [T]"""
-    return tuple(bool(r >= SUCCESS_THRESHOLD) for r in np.asarray(final_reward))
+            f"task(s) {missing} of config.scheduler / config.evaluator have no policy head; "
+            f"heads (config.mpo.tasks): {heads}"
+        )

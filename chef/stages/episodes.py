@@ -1,4 +1,5 @@
 """Running one episode: a policy whose task head follows a schedule, observed by adders/writers."""
+
 import dataclasses
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -6,7 +7,8 @@ import dm_env
 import numpy as np
 
 from chef import core, wrappers
-from chef.stages import components
+
+SUCCESS_THRESHOLD = 0.99  # A task succeeded when its reward at the episode's last step reaches this.
 
 
 class Observer(Protocol):
@@ -15,13 +17,13 @@ class Observer(Protocol):
 
 
 class SelectKeys:
-    """Forwards timesteps to `observer` (an adder) with only `keys` of the observation, and
-    `extras` (set per episode, e.g. the demonstration mark) with every step."""
+    """Forwards one episode's timesteps to `observer` (an adder) with only `keys` of the observation,
+    and `extras` (e.g. the episode's demonstration mark) with every step."""
 
-    def __init__(self, observer: Observer, keys: Sequence[str]):
+    def __init__(self, observer: Observer, keys: Sequence[str], extras: Mapping[str, Any]):
         self._observer = observer
         self._keys = tuple(keys)
-        self.extras: Mapping[str, Any] = {}
+        self._extras = dict(extras)
 
     def _select(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
         return timestep._replace(observation={k: timestep.observation[k] for k in self._keys})
@@ -30,7 +32,7 @@ class SelectKeys:
         self._observer.add_first(self._select(timestep))
 
     def add(self, action: np.ndarray, next_timestep: dm_env.TimeStep) -> None:
-        self._observer.add(action, self._select(next_timestep), self.extras)
+        self._observer.add(action, self._select(next_timestep), self._extras)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +44,17 @@ class EpisodeResult:
 
     @property
     def success(self) -> tuple[bool, ...]:
-        return components.episode_success(self.final_reward)
+        return episode_success(self.final_reward)
 
 
-def run_episode(env: dm_env.Environment, actor: core.Actor, head_schedule: Sequence[int], segment_length: int,
-                observers: Sequence[Observer] = (), seed: int | None = None) -> EpisodeResult:
+def run_episode(
+    env: dm_env.Environment,
+    actor: core.Actor,
+    head_schedule: Sequence[int],
+    segment_length: int,
+    observers: Sequence[Observer] = (),
+    seed: int | None = None,
+) -> EpisodeResult:
     """Acts for one episode; segment h (steps [h * segment_length, ...)) uses head head_schedule[h].
 
     The environment is reset with `seed` when given (the seed a writer records: the episode's initial
@@ -67,3 +75,20 @@ def run_episode(env: dm_env.Environment, actor: core.Actor, head_schedule: Seque
         rewards.append(np.asarray(timestep.reward, dtype=np.float32))
     rewards = np.stack(rewards)  # [L, T]
     return EpisodeResult(returns=rewards.sum(0), final_reward=rewards[-1], length=len(rewards), rewards=rewards)
+
+
+def episode_success(final_reward: np.ndarray) -> tuple[bool, ...]:
+    """Per-task success from the rewards of an episode's last step. final_reward: [T]"""
+    return tuple(bool(r >= SUCCESS_THRESHOLD) for r in np.asarray(final_reward))
+
+
+def episode_seed(seed: int, stream: int, episode: int) -> int:
+    """The seed episode `episode` of seed stream `stream` (an actor's id) is reset with (and records)."""
+    return int(np.random.SeedSequence([seed, stream, episode]).generate_state(1)[0])
+
+
+def task_metrics(result: EpisodeResult, task_names: Sequence[str]) -> dict[str, float]:
+    """'episode_return/<task>' and 'success/<task>' of every task; `task_names` name the reward columns."""
+    row = {f"episode_return/{t}": float(r) for t, r in zip(task_names, result.returns)}
+    row.update({f"success/{t}": float(s) for t, s in zip(task_names, result.success)})
+    return row

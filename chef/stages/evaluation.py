@@ -1,33 +1,38 @@
 """Running a trained policy on the main task: success per triplet, RLDS records, videos."""
+
 import pathlib
 from typing import Sequence
 
-import jax
 import numpy as np
 from tqdm import tqdm
 
-import rgb_stacking_env
-from rgb_stacking_env import render
 from chef import types
 from chef.agents.mpo.actor import MPOActor, StaticVariableSource
 from chef.data import rlds_writer
 from chef.results.stats import SuccessCount
 from chef.stages import checkpoints, components, episodes
+from rgb_stacking_env import render
 
 TEST_TRIPLETS = ("1", "2", "3", "4", "5")
 
 
-def load_policy_params(config, policy_dir: str | pathlib.Path) -> types.Params:
-    """The policy parameters saved by a learner at `policy_dir` (shape from the config)."""
-    policy, _ = components.make_networks(config)
-    like = policy.init(jax.random.PRNGKey(0), components.example_batch(config))
-    return checkpoints.restore(policy_dir, like)
+def load_policy_params(spec: components.StageSpec, policy_dir: str | pathlib.Path) -> types.Params:
+    """The policy parameters saved by a learner at `policy_dir` (shape from the spec)."""
+    builder = spec.mpo_builder()
+    policy, _ = builder.make_networks()
+    return checkpoints.restore(policy_dir, builder.init_policy_params(policy))
 
 
-def _main_head_actor(config, params: types.Params, seed: int) -> MPOActor:
-    policy, _ = components.make_networks(config)
-    main_head = components.head_names(config).index(config.scheduler.main_task)
-    return MPOActor(policy, StaticVariableSource({"policy": params}), task=main_head, evaluation=True, seed=seed)
+def _main_head_actor(spec: components.StageSpec, params: types.Params, seed: int) -> MPOActor:
+    builder = spec.mpo_builder()
+    policy, _ = builder.make_networks()
+    return builder.make_actor(
+        policy,
+        StaticVariableSource({"policy": params}),
+        task=spec.tasks.head(spec.scheduler.main_task),
+        evaluation=True,
+        seed=seed,
+    )
 
 
 def episode_seed(seed: int, triplet: str, episode: int) -> int:
@@ -35,35 +40,58 @@ def episode_seed(seed: int, triplet: str, episode: int) -> int:
     return int(np.random.SeedSequence([seed, int(triplet), episode]).generate_state(1)[0])
 
 
-def evaluate(config, params: types.Params, episodes_per_triplet: int, *, triplets: Sequence[str] = TEST_TRIPLETS,
-             dataset_dir: str | None = None, stage: str = "execute", checkpoint: str = "", seed: int = 0,
-             progress_label: str = "evaluate") -> dict[str, SuccessCount]:
+def evaluate(
+    spec: components.StageSpec,
+    params: types.Params,
+    episodes_per_triplet: int,
+    *,
+    triplets: Sequence[str] = TEST_TRIPLETS,
+    dataset_dir: str | None = None,
+    stage: str = "execute",
+    checkpoint: str = "",
+    seed: int = 0,
+    progress_label: str = "evaluate",
+) -> dict[str, SuccessCount]:
     """Main-task success of the policy's mean action, `episodes_per_triplet` episodes per triplet.
 
     Every episode is written to `dataset_dir` (RLDS) when given; a rerun appends. Episode e of
     triplet t is reset with (and records) `episode_seed(seed, t, e)`; the dataset's `environment`
     metadata has object_set null: each episode's is its `triplet`.
     """
-    actor = _main_head_actor(config, params, seed)
-    writer = rlds_writer.EpisodeWriter(dataset_dir, rgb_stacking_env.TASK_NAMES,
-                                       environment=components.environment_metadata(config, object_set=None)
-                                       ) if dataset_dir else None
-    main = rgb_stacking_env.TASK_NAMES.index(config.scheduler.main_task)
+    actor = _main_head_actor(spec, params, seed)
+    writer = (
+        rlds_writer.EpisodeWriter(
+            dataset_dir, spec.tasks.reward_names, environment=dict(spec.environment, object_set=None)
+        )
+        if dataset_dir
+        else None
+    )
+    main_task = spec.scheduler.main_task
+    main = spec.tasks.reward_column(main_task)
     counts = {}
     bar = tqdm(total=len(triplets) * episodes_per_triplet, desc=progress_label, mininterval=5.0)
     for triplet in triplets:
-        env = components.make_env(config, seed=int(np.random.SeedSequence([seed, int(triplet)]).generate_state(1)[0]),
-                                  object_set=triplet)
+        env = spec.make_env(
+            seed=int(np.random.SeedSequence([seed, int(triplet)]).generate_state(1)[0]), object_set=triplet
+        )
         successes = 0
         for episode in range(episodes_per_triplet):
             reset_seed = episode_seed(seed, triplet, episode)
-            result = episodes.run_episode(env, actor, [actor.task], config.env.episode_length,
-                                          [writer] if writer else [], seed=reset_seed)
+            result = episodes.run_episode(
+                env, actor, [actor.task], spec.config.env.episode_length, [writer] if writer else [], seed=reset_seed
+            )
             successes += result.success[main]
             if writer:
-                writer.end_episode(rlds_writer.EpisodeMetadata(
-                    stage=stage, success=result.success, checkpoint=checkpoint,
-                    task_sequence=(config.scheduler.main_task,), triplet=triplet, seed=reset_seed))
+                writer.end_episode(
+                    rlds_writer.EpisodeMetadata(
+                        stage=stage,
+                        success=result.success,
+                        checkpoint=checkpoint,
+                        task_sequence=(main_task,),
+                        triplet=triplet,
+                        seed=reset_seed,
+                    )
+                )
             bar.update()
         env.close()
         counts[triplet] = SuccessCount(successes, episodes_per_triplet)
@@ -73,10 +101,12 @@ def evaluate(config, params: types.Params, episodes_per_triplet: int, *, triplet
     return counts
 
 
-def record_video(config, params: types.Params, path: str, triplet: str = "1", seed: int = 0) -> dict[str, float]:
+def record_video(
+    spec: components.StageSpec, params: types.Params, path: str, triplet: str = "1", seed: int = 0
+) -> dict[str, float]:
     """Writes a video of one main-task episode of the policy; returns the final rewards."""
-    actor = _main_head_actor(config, params, seed)
-    env = components.make_env(config, seed=seed, object_set=triplet)
+    actor = _main_head_actor(spec, params, seed)
+    env = spec.make_env(seed=seed, object_set=triplet)
     try:
         frames, rewards = render.record_episode(env, actor.select_action, height=288, with_basket_cameras=True)
     finally:

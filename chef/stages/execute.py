@@ -4,6 +4,7 @@ Per candidate: datasets/<name>/ (RLDS, every episode), candidates/<name>.json (s
 per triplet). Then results.json / results.md hold the candidate x triplet table and the ranking.
 A resumed run skips candidates whose counts exist.
 """
+
 import json
 import pathlib
 from typing import Callable, Sequence
@@ -12,7 +13,7 @@ import ml_collections
 
 from chef.launch import program as program_lib
 from chef.results import stats, writers
-from chef.stages import evaluation
+from chef.stages import components, evaluation
 from chef.utils import run_dir
 
 
@@ -20,7 +21,7 @@ def trained_candidates(sweep_dir: str | pathlib.Path) -> dict[str, pathlib.Path]
     """{name: candidate directory} of the sweep's successfully trained candidates."""
     sweep_dir = pathlib.Path(sweep_dir)
     if not (sweep_dir / run_dir.DONE_MARKER).exists():
-        raise FileNotFoundError(f"no completed sweep at {sweep_dir}; run launch/sweep.py first")
+        raise FileNotFoundError(f"no completed sweep at {sweep_dir}; run chef-sweep first")
     found = {p.parent.name: p.parent for p in sorted((sweep_dir / "candidates").glob(f"*/{run_dir.DONE_MARKER}"))}
     if not found:
         raise ValueError(f"the sweep at {sweep_dir} trained no candidate successfully")
@@ -31,41 +32,72 @@ def candidate_config(candidate_dir: pathlib.Path) -> ml_collections.ConfigDict:
     return ml_collections.ConfigDict(json.loads((candidate_dir / "config.json").read_text()))
 
 
-def execute_candidates(candidates: Sequence[tuple[str, str]], evaluation_config: dict, stage_dir: str, seed: int) -> None:
+def execute_candidates(
+    candidates: Sequence[tuple[str, str]], evaluation_config: dict, stage_dir: str, seed: int
+) -> None:
     """Node: evaluates candidates one after another, skipping those already counted."""
     for name, candidate_dir in candidates:
         counts_path = pathlib.Path(stage_dir) / "candidates" / f"{name}.json"
         if counts_path.exists():
             continue
-        config = candidate_config(pathlib.Path(candidate_dir))
-        params = evaluation.load_policy_params(config, pathlib.Path(candidate_dir) / "policy")
+        spec = components.StageSpec.from_config(candidate_config(pathlib.Path(candidate_dir)))
+        params = evaluation.load_policy_params(spec, pathlib.Path(candidate_dir) / "policy")
         counts = evaluation.evaluate(
-            config, params, evaluation_config["episodes_per_triplet"], triplets=evaluation_config["triplets"],
-            dataset_dir=str(pathlib.Path(stage_dir) / "datasets" / name), stage="execute",
-            checkpoint=str(pathlib.Path(candidate_dir) / "policy"), seed=seed, progress_label=f"execute {name}")
+            spec,
+            params,
+            evaluation_config["episodes_per_triplet"],
+            triplets=evaluation_config["triplets"],
+            dataset_dir=str(pathlib.Path(stage_dir) / "datasets" / name),
+            stage="execute",
+            checkpoint=str(pathlib.Path(candidate_dir) / "policy"),
+            seed=seed,
+            progress_label=f"execute {name}",
+        )
         run_dir.atomic_write_text(counts_path, json.dumps({t: c.to_dict() for t, c in counts.items()}))
 
 
-def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir, sweep_dir: str,
-        launch: Callable[[program_lib.Program], dict]) -> list[str]:
+def run(
+    config: ml_collections.ConfigDict,
+    stage: run_dir.StageDir,
+    sweep_dir: str,
+    launch: Callable[[program_lib.Program], dict],
+) -> list[str]:
     """Runs the stage; returns the ranking, best first."""
     candidates = trained_candidates(sweep_dir)
     stage.write_config(config)
     stage.subdir("candidates")
     items = [(name, str(path)) for name, path in candidates.items()]
     workers = max(1, min(config.execute.parallel, len(items)))
-    program = program_lib.Program([
-        program_lib.Node(f"execute_{i}", execute_candidates, role="main", kwargs=dict(
-            candidates=items[i::workers], evaluation_config=config.evaluation.to_dict(),
-            stage_dir=str(stage.path), seed=config.seed))
-        for i in range(workers)])
+    program = program_lib.Program(
+        [
+            program_lib.Node(
+                f"execute_{i}",
+                execute_candidates,
+                role="main",
+                kwargs=dict(
+                    candidates=items[i::workers],
+                    evaluation_config=config.evaluation.to_dict(),
+                    stage_dir=str(stage.path),
+                    seed=config.seed,
+                ),
+            )
+            for i in range(workers)
+        ]
+    )
     launch(program)
-    table = {name: {t: stats.SuccessCount.from_dict(c) for t, c in
-                    json.loads((stage.path / "candidates" / f"{name}.json").read_text()).items()}
-             for name in candidates}
-    ranking = writers.write_execute_results(stage.path, table,
-                                            episodes_per_triplet=config.evaluation.episodes_per_triplet,
-                                            main_task=config.scheduler.main_task)
+    table = {
+        name: {
+            t: stats.SuccessCount.from_dict(c)
+            for t, c in json.loads((stage.path / "candidates" / f"{name}.json").read_text()).items()
+        }
+        for name in candidates
+    }
+    ranking = writers.write_execute_results(
+        stage.path,
+        table,
+        episodes_per_triplet=config.evaluation.episodes_per_triplet,
+        main_task=config.scheduler.main_task,
+    )
     stage.mark_done({"ranking": ranking})
     return ranking
 
@@ -73,5 +105,3 @@ def run(config: ml_collections.ConfigDict, stage: run_dir.StageDir, sweep_dir: s
 def best_candidate(execute_dir: str | pathlib.Path) -> str:
     results = json.loads((pathlib.Path(execute_dir) / writers.RESULTS_JSON).read_text())
     return results["ranking"][0]
-
-

@@ -1,6 +1,7 @@
 """Standardised inputs for an online stage: the agent's vector-input statistics over noisy scripted
 episodes, measured once before training and stored in the stage's config (config.network.vector_mean
 / vector_std), so that the learner, the actors and every later restore build the same torso."""
+
 from typing import Any
 
 import dm_env
@@ -35,8 +36,7 @@ class ObservationRecorder:
         return {k: np.stack([step[k] for step in self._steps]) for k in self._keys}
 
 
-def scripted_observations(config: ml_collections.ConfigDict, num_episodes: int, seed: int
-                          ) -> dict[str, np.ndarray]:
+def scripted_observations(config: ml_collections.ConfigDict, num_episodes: int, seed: int) -> dict[str, np.ndarray]:
     """{key: [N, ...]}: the agent's vector inputs at every step of `num_episodes` episodes of the
     scripted stacking policy with the actors' `scripted_noise`."""
     if num_episodes < 1:
@@ -53,8 +53,9 @@ def scripted_observations(config: ml_collections.ConfigDict, num_episodes: int, 
     return recorder.observations()
 
 
-def measure(config: ml_collections.ConfigDict, num_episodes: int, seed: int
-            ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def measure(
+    config: ml_collections.ConfigDict, num_episodes: int, seed: int
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(mean, std) [F] of `scripted_observations` (`inputs.vector_statistics` order)."""
     observations = scripted_observations(config, num_episodes, seed)
     return inputs.vector_statistics(observations, components.observation_keys(config))

@@ -6,21 +6,20 @@ task), 'filtered_mpo' (offline RL on the main task's successful episodes only), 
 checkpoints/step_<n>/ (full learner state), policy/ (the policy parameters actors run),
 metrics/learner.jsonl.
 """
+
 import pathlib
 from typing import Any, Iterator, Sequence
 
 import jax
-import ml_collections
 import numpy as np
 from tqdm import tqdm
 
 import rgb_stacking_env
 from chef import types
+from chef.agents.bc import builder as bc_builder
 from chef.agents.bc import config as bc_config_lib
-from chef.agents.bc import learning as bc_learning
-from chef.agents.mpo import learning as mpo_learning
 from chef.data import filters, in_memory, layout, mixing, rlds_reader
-from chef.replay import resident
+from chef.data.buffer import TransitionBuffer
 from chef.stages import checkpoints, components
 from chef.utils import config as config_lib
 from chef.utils import metrics as metrics_lib
@@ -38,36 +37,40 @@ class NoDataError(ValueError):
     """The datasets hold no episode the agent can train on (e.g. no success for a filtered agent)."""
 
 
-def _check_agent(config: ml_collections.ConfigDict) -> str:
-    if config.agent not in AGENTS:
-        raise config_lib.ConfigError(f"config.agent {config.agent!r} is not one of {AGENTS}")
-    return config.agent
+def _check_agent(spec: components.StageSpec) -> str:
+    agent = spec.config.agent
+    if agent not in AGENTS:
+        raise config_lib.ConfigError(f"config.agent {agent!r} is not one of {AGENTS}")
+    return agent
 
 
 def count_successes(directories: Sequence[str], task: str) -> int:
     """Episodes in `directories` where `task` succeeded (from the datasets' indexes: no episode is read)."""
     index = rgb_stacking_env.TASK_NAMES.index(task)
-    return sum(bool(entry["success"][index]) for directory in directories
-               for entry in layout.episode_index(directory))
+    return sum(bool(entry["success"][index]) for directory in directories for entry in layout.episode_index(directory))
 
 
-def make_options(config: ml_collections.ConfigDict) -> rlds_reader.TransitionOptions:
+def make_options(spec: components.StageSpec) -> rlds_reader.TransitionOptions:
     """How the agent's transitions are read: its n-step returns, its inputs, and for a filtered
     agent only the episodes where the main task succeeded."""
     episode_filter = None
-    if _check_agent(config).startswith("filtered"):
-        task = config.scheduler.main_task
-        episode_filter = _SUCCESS_FILTERS.setdefault(task, filters.by_success(task, rgb_stacking_env.TASK_NAMES))
+    if _check_agent(spec).startswith("filtered"):
+        task = spec.scheduler.main_task
+        episode_filter = _SUCCESS_FILTERS.setdefault(task, filters.by_success(task, spec.tasks.reward_names))
     return rlds_reader.TransitionOptions(
-        n_step=config.adder.n_step, discount=config.adder.discount,
-        observation_keys=components.observation_keys(config), episode_filter=episode_filter)
+        n_step=spec.config.adder.n_step,
+        discount=spec.config.adder.discount,
+        observation_keys=spec.network.observation_keys,
+        episode_filter=episode_filter,
+    )
 
 
-_LOADED: dict[tuple, resident.TransitionBuffer] = {}  # The sources a sweep process's candidates share.
+_LOADED: dict[tuple, TransitionBuffer] = {}  # The sources a sweep process's candidates share.
 
 
-def load_source(directories: Sequence[str], options: rlds_reader.TransitionOptions,
-                progress: bool = False) -> resident.TransitionBuffer:
+def load_source(
+    directories: Sequence[str], options: rlds_reader.TransitionOptions, progress: bool = False
+) -> TransitionBuffer:
     """`in_memory.load`, keeping the two most recently used sources of this process in memory."""
     key = (tuple(directories), options)
     if key not in _LOADED:
@@ -78,15 +81,16 @@ def load_source(directories: Sequence[str], options: rlds_reader.TransitionOptio
     return _LOADED[key]
 
 
-def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float],
-                  seed: int, progress: bool = False) -> Iterator[types.Transition]:
+def make_iterator(
+    spec: components.StageSpec, sources: Sources, proportions: Sequence[float], seed: int, progress: bool = False
+) -> Iterator[types.Transition]:
     """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`, from
     memory or streamed (`config.learner.offline_input`)."""
-    main_task = config.scheduler.main_task
-    if _check_agent(config).startswith("filtered"):
+    config, main_task = spec.config, spec.scheduler.main_task
+    if _check_agent(spec).startswith("filtered"):
         if count_successes([d for group in sources for d in group], main_task) == 0:
             raise NoDataError(f"{config.agent}: no successful '{main_task}' episode in {list(sources)}")
-    options = make_options(config)
+    options = make_options(spec)
     groups = [tuple(str(d) for d in group) for group in sources]
     if config.learner.get("offline_input", "memory") == "stream":
         return mixing.mixed_transition_iterator(groups, proportions, config.learner.batch_size, options, seed=seed)
@@ -95,30 +99,41 @@ def make_iterator(config: ml_collections.ConfigDict, sources: Sources, proportio
     return in_memory.MixedBatches(buffers, proportions, config.learner.batch_size, seed)
 
 
-def make_learner(config: ml_collections.ConfigDict, iterator: Iterator[types.Transition], seed: int):
-    policy, critic = components.make_networks(config)
+def make_learner(spec: components.StageSpec, iterator: Iterator[types.Transition], seed: int):
+    """The agent's learner, ready before `iterator` is read (its first `step` reads it)."""
     key = jax.random.PRNGKey(seed)
-    if _check_agent(config).endswith("mpo"):
-        return mpo_learning.MPOLearner((policy, critic), components.mpo_config(config), iterator, key,
-                                       rgb_stacking_env.TASK_NAMES,
-                                       updates_per_step=config.learner.get("updates_per_step", 1))
-    bc_config = config_lib.from_config(bc_config_lib.BCConfig, dict(
-        network=components.network_config(config), tasks=tuple(config.mpo.tasks),
-        learning_rate=config.mpo.policy_learning_rate), where="config(bc)")
-    return bc_learning.BCLearner(policy, bc_config, iterator, key, rgb_stacking_env.TASK_NAMES)
+    if _check_agent(spec).endswith("mpo"):
+        builder = spec.mpo_builder()
+        return builder.make_learner(
+            builder.make_networks(), iterator, key, updates_per_step=spec.config.learner.get("updates_per_step", 1)
+        )
+    bc_config = config_lib.from_config(
+        bc_config_lib.BCConfig,
+        dict(network=spec.network, tasks=spec.mpo.tasks, learning_rate=spec.mpo.policy_learning_rate),
+        where="config(bc)",
+    )
+    builder = bc_builder.BCBuilder(bc_config, spec.tasks, spec.example_observation(), spec.action_dim)
+    return builder.make_learner(builder.make_policy(), iterator, key)
 
 
 def policy_params(learner: Any) -> types.Params:
     return learner.get_variables(["policy"])[0]
 
 
-def train(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequence[float], out_dir: str,
-          init_checkpoint: str | None = None, seed: int | None = None, progress: bool = True) -> dict[str, float]:
+def train(
+    spec: components.StageSpec,
+    sources: Sources,
+    proportions: Sequence[float],
+    out_dir: str,
+    init_checkpoint: str | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+) -> dict[str, float]:
     """Trains for `config.learner.num_steps` updates (resuming from out_dir's newest checkpoint,
     else starting from `init_checkpoint`); returns the last metrics."""
-    out = pathlib.Path(out_dir)
+    out, config = pathlib.Path(out_dir), spec.config
     seed = config.seed if seed is None else seed
-    learner = make_learner(config, make_iterator(config, sources, proportions, seed, progress), seed)
+    learner = make_learner(spec, make_iterator(spec, sources, proportions, seed, progress), seed)
     first_step = 0
     resume = checkpoints.latest(out / "checkpoints")
     if resume is not None:
@@ -131,10 +146,12 @@ def train(config: ml_collections.ConfigDict, sources: Sources, proportions: Sequ
     period = config.learner
     updates = getattr(learner, "updates_per_step", 1)  # Updates per learner.step().
     if (period.num_steps - first_step) % updates:
-        raise ValueError(f"{period.num_steps - first_step} updates to run are not a multiple of "
-                         f"updates_per_step={updates}")
-    bar = tqdm(total=period.num_steps, initial=first_step, desc=f"train {config.agent}", disable=not progress,
-               mininterval=5.0)
+        raise ValueError(
+            f"{period.num_steps - first_step} updates to run are not a multiple of updates_per_step={updates}"
+        )
+    bar = tqdm(
+        total=period.num_steps, initial=first_step, desc=f"train {config.agent}", disable=not progress, mininterval=5.0
+    )
     for step in range(first_step + updates, period.num_steps + 1, updates):
         metrics = learner.step()
         bar.update(updates)

@@ -4,6 +4,7 @@ Stages already complete in the run directory are skipped (never rerun or overwri
 unfinished one continues with `resume`. The pipeline stage writes results.json, table_1.md,
 plots/*.png and videos/final.mp4 (a copy of FINE-TUNE's video).
 """
+
 import json
 import pathlib
 import shutil
@@ -33,8 +34,13 @@ def _counts(stage_dir: pathlib.Path) -> dict[str, stats.SuccessCount]:
     return {t: stats.SuccessCount.from_dict(c) for t, c in success.items()}
 
 
-def run(config: ml_collections.ConfigDict, root: str, run_name: str, resume: bool,
-        launch: Callable[[program_lib.Program], dict]) -> dict[str, pathlib.Path]:
+def run(
+    config: ml_collections.ConfigDict,
+    root: str,
+    run_name: str,
+    resume: bool,
+    launch: Callable[[program_lib.Program], dict],
+) -> dict[str, pathlib.Path]:
     base = pathlib.Path(root) / run_name
     dirs = {name: base / name for name in STAGES}
     if (stage := _stage(root, run_name, "collect", resume)) is not None:
@@ -53,12 +59,15 @@ def run(config: ml_collections.ConfigDict, root: str, run_name: str, resume: boo
 
 def write_report(stage: run_dir.StageDir, dirs: dict[str, pathlib.Path], main_task: str) -> dict[str, pathlib.Path]:
     """Table I (stage x triplet success with 95 % intervals), plots and the final video."""
-    execute_table = tables.parse_count_table(
-        json.loads((dirs["execute"] / writers.RESULTS_JSON).read_text())["table"])
+    execute_table = tables.parse_count_table(json.loads((dirs["execute"] / writers.RESULTS_JSON).read_text())["table"])
     best = execute.best_candidate(dirs["execute"])
     from_execute = tables.stage_counts_from_execute(execute_table)
-    stage_counts = {"COLLECT": _counts(dirs["collect"]), "HYPERPARAM": from_execute["HYPERPARAM"],
-                    "EXECUTE": from_execute["EXECUTE"], "FINE-TUNE": _counts(dirs["finetune"])}
+    stage_counts = {
+        "COLLECT": _counts(dirs["collect"]),
+        "HYPERPARAM": from_execute["HYPERPARAM"],
+        "EXECUTE": from_execute["EXECUTE"],
+        "FINE-TUNE": _counts(dirs["finetune"]),
+    }
     table = writers.write_pipeline_results(stage.path, stage_counts, best_candidate=best, main_task=main_task)
     run = run_reader.load_run(stage.path.parent)
     plot_paths = []

@@ -6,6 +6,7 @@ resumed sweep skips finished candidates and continues unfinished ones from their
 A candidate that cannot train (e.g. filtered BC without any successful episode) is recorded as
 FAILED with the reason and the others go on.
 """
+
 import json
 import pathlib
 from typing import Callable, Sequence
@@ -15,13 +16,14 @@ import ml_collections
 from chef import sweeps
 from chef.launch import program as program_lib
 from chef.results import writers
-from chef.stages import offline, validation
+from chef.stages import components, offline, validation
 from chef.utils import config as config_lib
 from chef.utils import run_dir
 
 
-def train_candidates(base: dict, candidates: Sequence[tuple[str, dict]], datasets: Sequence[str],
-                     candidates_dir: str) -> None:
+def train_candidates(
+    base: dict, candidates: Sequence[tuple[str, dict]], datasets: Sequence[str], candidates_dir: str
+) -> None:
     """Node: trains candidates one after another (skipping finished ones)."""
     for name, overrides in candidates:
         out = pathlib.Path(candidates_dir) / name
@@ -31,25 +33,38 @@ def train_candidates(base: dict, candidates: Sequence[tuple[str, dict]], dataset
         config = sweeps.apply_overrides(ml_collections.ConfigDict(base), overrides)
         run_dir.atomic_write_text(out / "config.json", config_lib.dumps(config))
         try:
-            metrics = offline.train(config, [datasets], [1.0], str(out), progress=False)
+            metrics = offline.train(
+                components.StageSpec.from_config(config), [datasets], [1.0], str(out), progress=False
+            )
         except offline.NoDataError as e:
             run_dir.atomic_write_text(out / "FAILED", str(e))
             continue
         run_dir.atomic_write_text(out / run_dir.DONE_MARKER, json.dumps(metrics, indent=2))
 
 
-def run(config: ml_collections.ConfigDict, sweep_file: str, stage: run_dir.StageDir, collect_dir: str,
-        launch: Callable[[program_lib.Program], dict]) -> dict:
+def run(
+    config: ml_collections.ConfigDict,
+    sweep_file: str,
+    stage: run_dir.StageDir,
+    collect_dir: str,
+    launch: Callable[[program_lib.Program], dict],
+) -> dict:
     candidates = sweeps.load_sweep(sweep_file, config)  # Validates every override first.
-    datasets = validation.stage_datasets(collect_dir, "launch/collect.py")  # Every actor's and the evaluator's.
+    datasets = validation.stage_datasets(collect_dir, "chef-collect")  # Every actor's and the evaluator's.
     stage.write_config(dict(config=config.to_dict(), sweep_file=str(sweep_file)))
     candidates_dir = str(stage.subdir("candidates"))
     program = program_lib.Program()
     workers = max(1, min(config.sweep.parallel, len(candidates)))
     for i in range(workers):
         share = [(c.name, dict(c.overrides)) for c in candidates[i::workers]]
-        program.add(program_lib.Node(f"sweep_{i}", train_candidates, role="main", kwargs=dict(
-            base=config.to_dict(), candidates=share, datasets=datasets, candidates_dir=candidates_dir)))
+        program.add(
+            program_lib.Node(
+                f"sweep_{i}",
+                train_candidates,
+                role="main",
+                kwargs=dict(base=config.to_dict(), candidates=share, datasets=datasets, candidates_dir=candidates_dir),
+            )
+        )
     launch(program)
     results = {}
     for candidate in candidates:

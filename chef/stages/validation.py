@@ -5,6 +5,7 @@ rules) and checks the input directories it will read; it raises `ConfigError` (o
 `DatasetError` / `FileNotFoundError` for inputs) naming the field, the value and what is
 allowed, and creates nothing. Launch scripts call them through `chef.launch.cli.run`.
 """
+
 import dataclasses
 import pathlib
 from typing import Sequence
@@ -33,14 +34,24 @@ class LearnerConfig:
     offline_input: str = "memory"  # One of offline.OFFLINE_INPUTS (SWEEP and FINE-TUNE).
 
     def __post_init__(self):
-        for name in ("batch_size", "num_steps", "publish_period", "checkpoint_period", "log_period",
-                     "updates_per_step"):
+        for name in (
+            "batch_size",
+            "num_steps",
+            "publish_period",
+            "checkpoint_period",
+            "log_period",
+            "updates_per_step",
+        ):
             value = getattr(self, name)
             require(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
-        require(self.num_steps % self.updates_per_step == 0,
-                f"num_steps must be a multiple of updates_per_step={self.updates_per_step}, got {self.num_steps}")
-        require(self.offline_input in offline.OFFLINE_INPUTS,
-                f"offline_input must be one of {offline.OFFLINE_INPUTS}, got {self.offline_input!r}")
+        require(
+            self.num_steps % self.updates_per_step == 0,
+            f"num_steps must be a multiple of updates_per_step={self.updates_per_step}, got {self.num_steps}",
+        )
+        require(
+            self.offline_input in offline.OFFLINE_INPUTS,
+            f"offline_input must be one of {offline.OFFLINE_INPUTS}, got {self.offline_input!r}",
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,11 +76,12 @@ class EvaluationConfig:
     triplets: tuple[str, ...]
 
     def __post_init__(self):
-        require(self.episodes_per_triplet >= 1,
-                f"episodes_per_triplet must be >= 1, got {self.episodes_per_triplet}")
+        require(self.episodes_per_triplet >= 1, f"episodes_per_triplet must be >= 1, got {self.episodes_per_triplet}")
         valid = tuple(rgb_stacking_env.object_sets.TEST_TRIPLETS)
-        require(len(self.triplets) > 0 and all(str(t) in valid for t in self.triplets),
-                f"triplets must be a non-empty subset of the test triplets {valid}, got {self.triplets}")
+        require(
+            len(self.triplets) > 0 and all(str(t) in valid for t in self.triplets),
+            f"triplets must be a non-empty subset of the test triplets {valid}, got {self.triplets}",
+        )
 
 
 def _check_agent_config(config: ml_collections.ConfigDict, *, online: bool) -> None:
@@ -82,8 +94,10 @@ def _check_agent_config(config: ml_collections.ConfigDict, *, online: bool) -> N
     config_lib.from_config(AdderConfig, config.adder, where="config.adder")
     config_lib.from_config(EvaluationConfig, config.evaluation, where="config.evaluation")
     episodes = config.input_statistics.episodes
-    require(isinstance(episodes, int) and episodes >= 0,
-            f"config.input_statistics.episodes must be an integer >= 0, got {episodes!r}")
+    require(
+        isinstance(episodes, int) and episodes >= 0,
+        f"config.input_statistics.episodes must be an integer >= 0, got {episodes!r}",
+    )
 
 
 def _check_parallel(value, where: str) -> None:
@@ -92,8 +106,10 @@ def _check_parallel(value, where: str) -> None:
 
 def _check_offline_agent(config: ml_collections.ConfigDict, where: str) -> None:
     _check_agent_config(config, online=False)
-    require(config.get("agent") in offline.AGENTS,
-            f"{where}.agent must be one of {offline.AGENTS}, got {config.get('agent')!r}")
+    require(
+        config.get("agent") in offline.AGENTS,
+        f"{where}.agent must be one of {offline.AGENTS}, got {config.get('agent')!r}",
+    )
 
 
 def check_collect(config: ml_collections.ConfigDict) -> None:
@@ -130,7 +146,7 @@ def check_sweep_config(config: ml_collections.ConfigDict, sweep_file: str) -> No
 
 def check_sweep(config: ml_collections.ConfigDict, sweep_file: str, collect_dir: str) -> None:
     check_sweep_config(config, sweep_file)
-    stage_datasets(collect_dir, "launch/collect.py")
+    stage_datasets(collect_dir, "chef-collect")
 
 
 def check_execute_config(config: ml_collections.ConfigDict) -> None:
@@ -146,40 +162,51 @@ def check_execute(config: ml_collections.ConfigDict, sweep_dir: str) -> None:
 def check_finetune_config(config: ml_collections.ConfigDict) -> None:
     _check_agent_config(config, online=False)
     finetune = config.finetune
-    require(isinstance(finetune.num_steps, int) and finetune.num_steps >= 1,
-            f"config.finetune.num_steps must be an integer >= 1, got {finetune.num_steps!r}")
+    require(
+        isinstance(finetune.num_steps, int) and finetune.num_steps >= 1,
+        f"config.finetune.num_steps must be an integer >= 1, got {finetune.num_steps!r}",
+    )
     updates_per_step = config.learner.get("updates_per_step", 1)
-    require(finetune.num_steps % updates_per_step == 0, f"config.finetune.num_steps must be a multiple of "
-            f"config.learner.updates_per_step={updates_per_step}, got {finetune.num_steps}")
+    require(
+        finetune.num_steps % updates_per_step == 0,
+        f"config.finetune.num_steps must be a multiple of "
+        f"config.learner.updates_per_step={updates_per_step}, got {finetune.num_steps}",
+    )
     proportions: Sequence[float] = tuple(finetune.proportions)
-    require(len(proportions) == 2 and all(p >= 0 for p in proportions) and sum(proportions) > 0,
-            "config.finetune.proportions must be two non-negative shares (COLLECT, EXECUTE) with a positive "
-            f"sum, got {proportions}")
+    require(
+        len(proportions) == 2 and all(p >= 0 for p in proportions) and sum(proportions) > 0,
+        "config.finetune.proportions must be two non-negative shares (COLLECT, EXECUTE) with a positive "
+        f"sum, got {proportions}",
+    )
 
 
 def check_finetune(config: ml_collections.ConfigDict, collect_dir: str, sweep_dir: str, execute_dir: str) -> None:
     check_finetune_config(config)
     results = pathlib.Path(execute_dir) / "results.json"
     if not results.is_file():
-        raise FileNotFoundError(f"no EXECUTE results at {results}; run launch/execute.py first")
+        raise FileNotFoundError(f"no EXECUTE results at {results}; run chef-execute first")
     best = pathlib.Path(sweep_dir) / "candidates" / execute.best_candidate(execute_dir)
     if not (best / "checkpoints").is_dir():
         raise FileNotFoundError(f"the best candidate's checkpoints {best / 'checkpoints'} are missing")
-    stage_datasets(collect_dir, "launch/collect.py")
-    stage_datasets(execute_dir, "launch/execute.py")
+    stage_datasets(collect_dir, "chef-collect")
+    stage_datasets(execute_dir, "chef-execute")
 
 
 def check_pipeline(config: ml_collections.ConfigDict) -> None:
     """Every stage's config (input directories are the pipeline's own outputs)."""
     for name in ("collect", "sweep", "execute", "finetune", "sweep_file"):
         if name not in config:
-            raise ConfigError(f"config.{name} is missing; a pipeline config has collect, sweep, execute, "
-                              "finetune and sweep_file")
+            raise ConfigError(
+                f"config.{name} is missing; a pipeline config has collect, sweep, execute, finetune and sweep_file"
+            )
     check_collect(config.collect)
     check_sweep_config(config.sweep, config.sweep_file)
     check_execute_config(config.execute)
     check_finetune_config(config.finetune)
     recorded = set(rgb_stacking_env.observation_keys(config.collect.env.observation_set))
     missing = sorted(set(components.observation_keys(config.sweep)) - recorded)
-    require(not missing, f"config.sweep reads observation(s) {missing} that COLLECT's observation_set "
-                         f"{config.collect.env.observation_set!r} does not record")
+    require(
+        not missing,
+        f"config.sweep reads observation(s) {missing} that COLLECT's observation_set "
+        f"{config.collect.env.observation_set!r} does not record",
+    )

@@ -5,6 +5,7 @@ Single-image functions take float images [H, W, C] in [0, 1] and keep shape
 and range; `augment` applies all of them, with independent randomness, to
 every image of a uint8 or float batch [..., H, W, C].
 """
+
 import dataclasses
 
 import jax
@@ -40,8 +41,7 @@ def random_crop(key: jax.Array, image: jax.Array, pad: int) -> jax.Array:
 def rotate(image: jax.Array, angle: jax.Array) -> jax.Array:
     """Rotates clockwise (as displayed, y down) about the centre by `angle` radians; bilinear."""
     height, width, _ = image.shape
-    ys, xs = jnp.meshgrid(jnp.arange(height, dtype=jnp.float32), jnp.arange(width, dtype=jnp.float32),
-                          indexing="ij")
+    ys, xs = jnp.meshgrid(jnp.arange(height, dtype=jnp.float32), jnp.arange(width, dtype=jnp.float32), indexing="ij")
     cy, cx = (height - 1) / 2, (width - 1) / 2
     cos, sin = jnp.cos(angle), jnp.sin(angle)
     source_y = cy + cos * (ys - cy) - sin * (xs - cx)  # [H, W]

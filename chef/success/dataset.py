@@ -6,6 +6,7 @@ MT-Opt's human labels), the task the episode was collected for (metadata
 `task_sequence[0]`) and its collection seed (from the recorded chain seed) as the group for
 held-out splits.
 """
+
 import os
 from typing import Sequence
 
@@ -21,8 +22,9 @@ from chef.success.training import DetectorDataset
 from rgb_stacking_env.rewards import REWARD_STATE_KEY
 
 
-def final_frame_dataset(directories: Sequence[str | os.PathLike], family: TaskFamily,
-                        camera_keys: Sequence[str]) -> DetectorDataset:
+def final_frame_dataset(
+    directories: Sequence[str | os.PathLike], family: TaskFamily, camera_keys: Sequence[str]
+) -> DetectorDataset:
     """Reads every episode of `directories` into a DetectorDataset (images [N, C, H, W, 3])."""
     images, labels, primary, groups = [], [], [], []
     resets = ChainResets()
@@ -32,8 +34,13 @@ def final_frame_dataset(directories: Sequence[str | os.PathLike], family: TaskFa
             task = episode["task_sequence"][0]
             task = task.decode() if isinstance(task, bytes) else str(task)
             images.append(stack_cameras({k: observation[k][-1:] for k in camera_keys}, camera_keys)[0])
-            labels.append(predicate_labels({REWARD_STATE_KEY: resets.resting_state(directory, episode)},
-                                           {REWARD_STATE_KEY: observation[REWARD_STATE_KEY][-1]}, family))
+            labels.append(
+                predicate_labels(
+                    {REWARD_STATE_KEY: resets.resting_state(directory, episode)},
+                    {REWARD_STATE_KEY: observation[REWARD_STATE_KEY][-1]},
+                    family,
+                )
+            )
             primary.append(family.task_id(task))
             groups.append(collection_seed(episode["seed"]))
     if not images:

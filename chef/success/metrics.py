@@ -9,21 +9,35 @@ For the detector of task i:
     whether a successful lift-green episode triggers the lift-red detector.
 A rate with no examples to measure it on is NaN.
 """
+
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-COLUMNS = ("total", "successes", "failures", "success_rate", "false_negative_rate", "false_positive_rate",
-           "other_task_false_negative_rate", "other_task_false_positive_rate")
+COLUMNS = (
+    "total",
+    "successes",
+    "failures",
+    "success_rate",
+    "false_negative_rate",
+    "false_positive_rate",
+    "other_task_false_negative_rate",
+    "other_task_false_positive_rate",
+)
 
 
 def _rate(errors: np.ndarray, mask: np.ndarray) -> float:
     return float(errors[mask].mean()) if mask.any() else float("nan")
 
 
-def detector_error_rates(probabilities: np.ndarray, labels: np.ndarray, primary_task: np.ndarray,
-                         task_names: Sequence[str], threshold: float = 0.5) -> pd.DataFrame:
+def detector_error_rates(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    primary_task: np.ndarray,
+    task_names: Sequence[str],
+    threshold: float = 0.5,
+) -> pd.DataFrame:
     """One row per task (indexed by name) with the columns of `COLUMNS`.
 
     probabilities [N, T] predicted P(success) per task, labels [N, T] bool,
@@ -32,24 +46,28 @@ def detector_error_rates(probabilities: np.ndarray, labels: np.ndarray, primary_
     probabilities, labels = np.asarray(probabilities), np.asarray(labels, bool)
     primary_task = np.asarray(primary_task)
     if probabilities.shape != labels.shape or probabilities.shape[1:] != (len(task_names),):
-        raise ValueError(f"probabilities {probabilities.shape} and labels {labels.shape} must both be "
-                         f"[N, {len(task_names)}] for tasks {list(task_names)}")
+        raise ValueError(
+            f"probabilities {probabilities.shape} and labels {labels.shape} must both be "
+            f"[N, {len(task_names)}] for tasks {list(task_names)}"
+        )
     if primary_task.shape != labels.shape[:1]:
         raise ValueError(f"primary_task must have shape [{labels.shape[0]}], got {primary_task.shape}")
     predicted = probabilities >= threshold  # [N, T]
     rows = []
     for i in range(len(task_names)):
         own, label, pred = primary_task == i, labels[:, i], predicted[:, i]
-        rows.append({
-            "total": int(own.sum()),
-            "successes": int((own & label).sum()),
-            "failures": int((own & ~label).sum()),
-            "success_rate": _rate(label, own),
-            "false_negative_rate": _rate(~pred, own & label),
-            "false_positive_rate": _rate(pred, own & ~label),
-            "other_task_false_negative_rate": _rate(~pred, ~own & label),
-            "other_task_false_positive_rate": _rate(pred, ~own & ~label),
-        })
+        rows.append(
+            {
+                "total": int(own.sum()),
+                "successes": int((own & label).sum()),
+                "failures": int((own & ~label).sum()),
+                "success_rate": _rate(label, own),
+                "false_negative_rate": _rate(~pred, own & label),
+                "false_positive_rate": _rate(pred, own & ~label),
+                "other_task_false_negative_rate": _rate(~pred, ~own & label),
+                "other_task_false_positive_rate": _rate(pred, ~own & ~label),
+            }
+        )
     return pd.DataFrame(rows, index=pd.Index(list(task_names), name="task"), columns=list(COLUMNS))
 
 

@@ -7,6 +7,7 @@ joined into an embedding, the task one-hot goes through a dense layer added to
 it, and an MLP head gives one logit, P(success of task | images) =
 sigmoid(logit).
 """
+
 from typing import Mapping, Sequence
 
 import flax.linen as nn

@@ -6,6 +6,7 @@ that observation's camera images, else 0. Episode readers apply it while
 reading, so detector rewards sit alongside the stored ones without rewriting
 the episodes; MT-Opt's sparse reward is the value at the final step.
 """
+
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -15,8 +16,13 @@ from chef.success.model import stack_cameras
 from chef.success.training import TrainedDetector, make_predictor
 
 
-def detector_relabel(detector: TrainedDetector, camera_keys: Sequence[str], task_names: Sequence[str],
-                     threshold: float = 0.5, batch_size: int = 64) -> Relabel:
+def detector_relabel(
+    detector: TrainedDetector,
+    camera_keys: Sequence[str],
+    task_names: Sequence[str],
+    threshold: float = 0.5,
+    batch_size: int = 64,
+) -> Relabel:
     """A Relabel computing 0/1 rewards [N, T] from the cameras `camera_keys`."""
     if len(task_names) != detector.model.num_tasks:
         raise ValueError(f"the detector knows {detector.model.num_tasks} tasks, got task_names {list(task_names)}")

@@ -5,6 +5,7 @@ labels): every example has a success flag per task. Batches are balanced per
 task and per outcome with the MT-Opt re-balancing sampler (an equal share
 per task, `success_fraction` successes within each), and augmented.
 """
+
 import dataclasses
 from typing import Callable, NamedTuple, Sequence
 
@@ -47,8 +48,9 @@ class DetectorTrainingConfig:
         require(self.num_steps >= 1, f"num_steps must be >= 1, got {self.num_steps}")
         require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
         require(self.learning_rate > 0, f"learning_rate must be positive, got {self.learning_rate}")
-        require(0.0 <= self.success_fraction <= 1.0,
-                f"success_fraction must lie in [0, 1], got {self.success_fraction}")
+        require(
+            0.0 <= self.success_fraction <= 1.0, f"success_fraction must lie in [0, 1], got {self.success_fraction}"
+        )
 
 
 class TrainedDetector(NamedTuple):
@@ -57,37 +59,47 @@ class TrainedDetector(NamedTuple):
     losses: np.ndarray  # [num_steps]
 
 
-def split_by_group(dataset: DetectorDataset, holdout_groups: Sequence[int]) -> tuple[DetectorDataset,
-                                                                                    DetectorDataset]:
+def split_by_group(dataset: DetectorDataset, holdout_groups: Sequence[int]) -> tuple[DetectorDataset, DetectorDataset]:
     """(train, held-out): the held-out split holds every example of `holdout_groups`."""
     held_out = np.isin(dataset.group, list(holdout_groups))
     if held_out.all() or not held_out.any():
-        raise ValueError(f"holdout_groups {list(holdout_groups)} must leave both splits non-empty; "
-                         f"groups present: {sorted(set(dataset.group.tolist()))}")
+        raise ValueError(
+            f"holdout_groups {list(holdout_groups)} must leave both splits non-empty; "
+            f"groups present: {sorted(set(dataset.group.tolist()))}"
+        )
     return dataset.select(~held_out), dataset.select(held_out)
 
 
 def outcome_pools(labels: np.ndarray, task_names: Sequence[str]) -> TaskPools:
     """Example indices per task and outcome, from labels [N, T]."""
     labels = np.asarray(labels, bool)
-    return {name: {"success": np.flatnonzero(labels[:, t]).tolist(),
-                   "failure": np.flatnonzero(~labels[:, t]).tolist()} for t, name in enumerate(task_names)}
+    return {
+        name: {"success": np.flatnonzero(labels[:, t]).tolist(), "failure": np.flatnonzero(~labels[:, t]).tolist()}
+        for t, name in enumerate(task_names)
+    }
 
 
 def make_model(config: DetectorTrainingConfig, num_tasks: int) -> SuccessDetector:
     return SuccessDetector(num_tasks, config.conv_channels, config.embedding_size, config.hidden_sizes)
 
 
-def train_success_detector(dataset: DetectorDataset, task_names: Sequence[str], config: DetectorTrainingConfig,
-                           seed: int = 0, metrics: MetricsWriter | None = None,
-                           log_every: int = 100) -> TrainedDetector:
+def train_success_detector(
+    dataset: DetectorDataset,
+    task_names: Sequence[str],
+    config: DetectorTrainingConfig,
+    seed: int = 0,
+    metrics: MetricsWriter | None = None,
+    log_every: int = 100,
+) -> TrainedDetector:
     """Trains a detector with balanced, augmented batches; shows a tqdm bar."""
     if dataset.labels.shape[1:] != (len(task_names),):
-        raise ValueError(f"labels must be [N, {len(task_names)}] for tasks {list(task_names)}, "
-                         f"got {dataset.labels.shape}")
+        raise ValueError(
+            f"labels must be [N, {len(task_names)}] for tasks {list(task_names)}, got {dataset.labels.shape}"
+        )
     model = make_model(config, len(task_names))
-    sampler = RebalancedSampler(outcome_pools(dataset.labels, task_names), config.success_fraction,
-                                np.random.default_rng(seed))
+    sampler = RebalancedSampler(
+        outcome_pools(dataset.labels, task_names), config.success_fraction, np.random.default_rng(seed)
+    )
     key, init_key = jax.random.split(jax.random.PRNGKey(seed))
     params = model.init(init_key, augment_lib.to_float(jnp.asarray(dataset.images[:1])), jnp.zeros(1, jnp.int32))
     optimizer = optax.adam(config.learning_rate)
@@ -108,8 +120,14 @@ def train_success_detector(dataset: DetectorDataset, task_names: Sequence[str], 
     for step in tqdm.trange(config.num_steps, desc="success detector", leave=False):
         pairs = sampler.sample(config.batch_size)
         key, step_key = jax.random.split(key)
-        params, opt_state, loss = update(params, opt_state, step_key, dataset.images[pairs.episode_ids],
-                                         pairs.task_ids, pairs.success.astype(np.float32))
+        params, opt_state, loss = update(
+            params,
+            opt_state,
+            step_key,
+            dataset.images[pairs.episode_ids],
+            pairs.task_ids,
+            pairs.success.astype(np.float32),
+        )
         losses.append(loss)
         if metrics is not None and (step + 1) % log_every == 0:
             metrics.write(step + 1, {"detector_loss": float(loss)})
@@ -126,9 +144,9 @@ def make_predictor(detector: TrainedDetector, batch_size: int = 256) -> Callable
     def predictor(images: np.ndarray) -> np.ndarray:
         chunks = []
         for start in range(0, len(images), batch_size):
-            chunk = images[start:start + batch_size]
+            chunk = images[start : start + batch_size]
             padding = [(0, batch_size - len(chunk))] + [(0, 0)] * (chunk.ndim - 1)
-            chunks.append(predict(detector.params, np.pad(chunk, padding))[:len(chunk)])
+            chunks.append(predict(detector.params, np.pad(chunk, padding))[: len(chunk)])
         return np.concatenate(jax.device_get(chunks), axis=0)
 
     return predictor

@@ -1,18 +1,36 @@
 """Configs: ml_collections files on the command line, dataclasses in code.
 
-Launch scripts take `--config=experiments/<name>.py[:variant]` (absl
+Commands take `--config=<name>[:variant]` (a packaged config or a file path; absl
 `config_flags`, so `--config.a.b=3` overrides any field). Modules turn the
 relevant ConfigDict into a frozen dataclass with `from_config`, which refuses
 unknown fields and lets the dataclass validate itself in `__post_init__`.
 """
+
 import dataclasses
 import json
+import os
+import pathlib
 import typing
 from typing import Any, Mapping, Type, TypeVar
 
 import ml_collections
 
 T = TypeVar("T")
+
+
+CONFIG_DIR = pathlib.Path(__file__).parents[1] / "configs"  # The packaged configs (chef/configs/).
+
+
+def resolve_config_file(argument: str) -> str:
+    """`path[:variant]` with `path` replaced by the packaged config of that name (CONFIG_DIR, `.py`
+    optional) when no such file exists, so `collect:state` works from any directory."""
+    path, colon, variant = str(argument).partition(":")
+    if os.path.exists(path):
+        return argument
+    packaged = CONFIG_DIR / path
+    if not packaged.suffix:
+        packaged = packaged.with_suffix(".py")
+    return f"{packaged}{colon}{variant}" if packaged.is_file() else argument
 
 
 class ConfigError(ValueError):
@@ -46,8 +64,7 @@ def from_config(cls: Type[T], config: Any, *, where: str = "config") -> T:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown field(s) {unknown} for {cls.__name__}; valid fields: {sorted(fields)}")
+        raise ConfigError(f"{where}: unknown field(s) {unknown} for {cls.__name__}; valid fields: {sorted(fields)}")
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for name, value in values.items():

@@ -3,6 +3,7 @@
 `tensorboard --logdir runs/<run_name>` shows every stage's learner, actor and evaluator curves
 (event files under `<stage>/metrics/tensorboard/<name>/`).
 """
+
 import json
 import math
 import os
@@ -32,6 +33,7 @@ class MetricsWriter:
         self._tb = None
         if tensorboard:
             import tensorflow as tf  # Imported lazily: TensorFlow is slow to import.
+
             self._tb = tf.summary.create_file_writer(str(self.path.parent / "tensorboard" / name))
 
     def write(self, step: int, metrics: Mapping[str, Any]) -> None:
@@ -40,6 +42,7 @@ class MetricsWriter:
         self._file.write(json.dumps(row, allow_nan=True) + "\n")
         if self._tb is not None:
             import tensorflow as tf
+
             with self._tb.as_default(step=int(step)):
                 for key, value in row.items():
                     if isinstance(value, (int, float)) and key not in ("step", "time") and math.isfinite(value):

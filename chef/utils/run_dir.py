@@ -4,6 +4,7 @@ It holds the stage's config (config.json), logs, metrics and outputs. A stage
 that finished writes a DONE marker; its directory is then never written again.
 A stage directory that exists without DONE is only reused with `resume=True`.
 """
+
 import json
 import logging
 import os
@@ -37,12 +38,13 @@ def check_stage(root: str | os.PathLike, run_name: str, stage: str, *, resume: b
     if is_complete(root, run_name, stage):
         raise RunDirError(
             f"stage '{stage}' of run '{run_name}' is already complete at {path}; "
-            "completed outputs are never overwritten (choose another run name).")
+            "completed outputs are never overwritten (choose another run name)."
+        )
     if path.exists() and any(path.iterdir()):
         if not resume:
             raise RunDirError(
-                f"{path} exists from an unfinished run; pass --resume to continue it "
-                "or choose another run name.")
+                f"{path} exists from an unfinished run; pass --resume to continue it or choose another run name."
+            )
         return True
     return False
 
@@ -77,8 +79,10 @@ class StageDir:
         if stored is not None:
             changed = config_differences(stored, json.loads(text))
             if changed:
-                raise RunDirError(f"--resume with a config different from {target} in {'; '.join(changed)}; "
-                                  "resume with the same config (pass the stored values as overrides).")
+                raise RunDirError(
+                    f"--resume with a config different from {target} in {'; '.join(changed)}; "
+                    "resume with the same config (pass the stored values as overrides)."
+                )
             return
         atomic_write_text(target, text)
 
@@ -95,9 +99,13 @@ class StageDir:
 def config_differences(stored: Any, current: Any, path: str = "") -> list[str]:
     """'key.path: stored -> current' for every leaf that differs between two JSON configs."""
     if isinstance(stored, dict) and isinstance(current, dict):
-        return [d for key in sorted(set(stored) | set(current), key=str)
-                for d in config_differences(stored.get(key, _ABSENT), current.get(key, _ABSENT),
-                                            f"{path}.{key}" if path else str(key))]
+        return [
+            d
+            for key in sorted(set(stored) | set(current), key=str)
+            for d in config_differences(
+                stored.get(key, _ABSENT), current.get(key, _ABSENT), f"{path}.{key}" if path else str(key)
+            )
+        ]
     return [] if stored == current else [f"{path or 'config'}: {stored!r} -> {current!r}"]
 
 

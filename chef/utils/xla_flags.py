@@ -11,6 +11,7 @@
   CPU: left pinned, every chef process ran its jitted code on the same CPU.
 Both must run before the process's first JAX computation.
 """
+
 import os
 
 CPU_DEFAULTS = ("--xla_cpu_use_thunk_runtime=false", "--xla_cpu_multi_thread_eigen=false")

@@ -84,12 +84,15 @@ def test_state_dict_round_trip():
     np.testing.assert_array_equal(restored.q_values((2,)), sched.q_values((2,)))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(kind="sac_x"), "not one of"),
-    (dict(main_task="place"), "main_task"),
-    (dict(num_segments=0), "num_segments"),
-    (dict(epsilon=1.5), "epsilon"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(kind="sac_x"), "not one of"),
+        (dict(main_task="place"), "main_task"),
+        (dict(num_segments=0), "num_segments"),
+        (dict(epsilon=1.5), "epsilon"),
+    ],
+)
 def test_invalid_configs_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         make(**kwargs)

@@ -1,4 +1,3 @@
-import pathlib
 import textwrap
 
 import ml_collections
@@ -8,31 +7,34 @@ from chef import sweeps
 from chef.utils.config import ConfigError
 from rgb_stacking_env.rewards import TASK_NAMES
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-
 
 def _base_config() -> ml_collections.ConfigDict:
     """A small config with the shapes of keys sweeps touch (the real ones are tested below)."""
-    return ml_collections.ConfigDict({
-        "agent": "mpo",
-        "observation_set": "vision",
-        "num_updates": 1000,
-        "network": {"torso": "small", "embedding_size": 32},
-        "learner": {"tasks": tuple(TASK_NAMES), "learning_rate": 1e-4, "use_haptics": True},
-    })
+    return ml_collections.ConfigDict(
+        {
+            "agent": "mpo",
+            "observation_set": "vision",
+            "num_updates": 1000,
+            "network": {"torso": "small", "embedding_size": 32},
+            "learner": {"tasks": tuple(TASK_NAMES), "learning_rate": 1e-4, "use_haptics": True},
+        }
+    )
 
 
 def test_product_joins_labels_and_merges_overrides():
     axis = sweeps.product([("a", {"x": 1}), ("b", {"x": 2})], [("s", {"y": "s"}), ("l", {"y": "l"})])
     assert axis == [
-        ("a_s", {"x": 1, "y": "s"}), ("a_l", {"x": 1, "y": "l"}),
-        ("b_s", {"x": 2, "y": "s"}), ("b_l", {"x": 2, "y": "l"}),
+        ("a_s", {"x": 1, "y": "s"}),
+        ("a_l", {"x": 1, "y": "l"}),
+        ("b_s", {"x": 2, "y": "s"}),
+        ("b_l", {"x": 2, "y": "l"}),
     ]
 
 
 def test_zip_axes_pairs_entries_and_nests_in_product():
-    zipped = sweeps.zip_axes([("lo", {"lr": 1e-4}), ("hi", {"lr": 1e-3})],
-                             [("b64", {"batch": 64}), ("b256", {"batch": 256})])
+    zipped = sweeps.zip_axes(
+        [("lo", {"lr": 1e-4}), ("hi", {"lr": 1e-3})], [("b64", {"batch": 64}), ("b256", {"batch": 256})]
+    )
     assert zipped == [("lo_b64", {"lr": 1e-4, "batch": 64}), ("hi_b256", {"lr": 1e-3, "batch": 256})]
     nested = sweeps.product(zipped, [("x", {"seed": 0})])
     assert [label for label, _ in nested] == ["lo_b64_x", "hi_b256_x"]
@@ -52,13 +54,16 @@ def test_to_sweep_adds_prefix_to_names():
     assert sweeps.to_sweep([("a", {"x": 1})], prefix="mpo") == [{"name": "mpo_a", "x": 1}]
 
 
-@pytest.mark.parametrize("entries, message", [
-    ([], "non-empty list"),
-    ([{"name": "a"}, {"name": "a"}], "duplicate candidate name 'a'"),
-    ([{"x": 1}], "needs a 'name'"),
-    ([{"name": "bad/name"}], "'bad/name'"),
-    (["a"], "entry 0 must be a dict"),
-])
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        ([], "non-empty list"),
+        ([{"name": "a"}, {"name": "a"}], "duplicate candidate name 'a'"),
+        ([{"x": 1}], "needs a 'name'"),
+        ([{"name": "bad/name"}], "'bad/name'"),
+        (["a"], "entry 0 must be a dict"),
+    ],
+)
 def test_parse_sweep_refuses_malformed_entries(entries, message):
     with pytest.raises(ValueError, match=message):
         sweeps.parse_sweep(entries)
@@ -66,8 +71,9 @@ def test_parse_sweep_refuses_malformed_entries(entries, message):
 
 def test_apply_overrides_sets_dotted_keys_without_touching_base():
     base = _base_config()
-    out = sweeps.apply_overrides(base, {"network.torso": "large", "learner.learning_rate": 3e-4,
-                                        "learner.tasks": ["stack_leave"]})
+    out = sweeps.apply_overrides(
+        base, {"network.torso": "large", "learner.learning_rate": 3e-4, "learner.tasks": ["stack_leave"]}
+    )
     assert out.network.torso == "large"
     assert out.learner.learning_rate == 3e-4
     assert out.learner.tasks == ("stack_leave",)  # list coerced to the base's tuple
@@ -89,13 +95,16 @@ def test_unknown_parent_is_refused():
         sweeps.apply_overrides(_base_config(), {"netwrk.torso": "large"})
 
 
-@pytest.mark.parametrize("key, value", [
-    ("num_updates", "many"),
-    ("num_updates", 1.5),
-    ("num_updates", True),
-    ("learner.use_haptics", 1),
-    ("learner.tasks", "stack_leave"),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("num_updates", "many"),
+        ("num_updates", 1.5),
+        ("num_updates", True),
+        ("learner.use_haptics", 1),
+        ("learner.tasks", "stack_leave"),
+    ],
+)
 def test_type_mismatch_is_refused(key, value):
     with pytest.raises(ConfigError, match=f"override '{key}': expected"):
         sweeps.apply_overrides(_base_config(), {key: value})
@@ -108,10 +117,12 @@ def test_overriding_a_whole_sub_config_is_refused():
 
 def test_load_sweep_validates_against_base(tmp_path):
     path = tmp_path / "bad_sweep.py"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         def get_sweep():
             return [{"name": "ok", "network.torso": "large"}, {"name": "typo", "agnet": "bc"}]
-    """))
+    """)
+    )
     assert [c.name for c in sweeps.load_sweep(path)] == ["ok", "typo"]
     with pytest.raises(ConfigError, match="candidate 'typo': override 'agnet' is not a key.*'agent'"):
         sweeps.load_sweep(path, _base_config())
@@ -126,20 +137,27 @@ def test_load_sweep_needs_get_sweep(tmp_path):
         sweeps.load_sweep(tmp_path / "missing.py")
 
 
-@pytest.mark.parametrize("sweep_file, variant, network_key, large", [
-    ("chef_offline.py", "vision", "network.resnet", "large"),
-    ("chef_offline_state.py", "state", "network.torso_hidden_sizes", (512, 512, 256)),
-])
+@pytest.mark.parametrize(
+    "sweep_file, variant, network_key, large",
+    [
+        ("chef_offline.py", "vision", "network.resnet", "large"),
+        ("chef_offline_state.py", "state", "network.torso_hidden_sizes", (512, 512, 256)),
+    ],
+)
 def test_shipped_chef_sweeps_cover_the_paper_axes(sweep_file, variant, network_key, large):
+    from chef.configs import sweep as sweep_config
     from chef.stages import components
-    from experiments import sweep as sweep_config
 
     base = sweep_config.get_config(variant)
-    candidates = sweeps.load_sweep(REPO / "sweeps" / sweep_file, base)  # Every key exists in the config.
+    candidates = sweeps.load_sweep(f"sweeps/{sweep_file}", base)  # Every key exists in the config.
     by_name = {c.name: dict(c.overrides) for c in candidates}
     assert len(candidates) == 11
     assert by_name["mpo_large_haptics_multitask"] == {
-        "agent": "mpo", network_key: large, "haptics": True, "mpo.tasks": tuple(TASK_NAMES)}
+        "agent": "mpo",
+        network_key: large,
+        "haptics": True,
+        "mpo.tasks": tuple(TASK_NAMES),
+    }
     assert by_name["mpo_small_nohaptics_singletask"]["mpo.tasks"] == ("stack_leave",)
     assert by_name["mpo_small_nohaptics_singletask"]["haptics"] is False
     assert {n for n in by_name if not n.startswith("mpo_")} == {"bc", "filtered_bc", "filtered_mpo"}

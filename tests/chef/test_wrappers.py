@@ -33,8 +33,9 @@ def test_canonical_env_steps_like_the_raw_env_with_rescaled_actions(env):
     for _ in range(5):
         env_step = env.step(np.array([1.0, 0.0, 0.0, 0.5, 1.0], np.float32))
         raw_step = raw.step(np.array([0.07, 0.0, 0.0, 0.5, 1.0], np.float32))
-    np.testing.assert_allclose(env_step.observation["privileged/reward_state"],
-                               raw_step.observation["privileged/reward_state"], atol=1e-5)
+    np.testing.assert_allclose(
+        env_step.observation["privileged/reward_state"], raw_step.observation["privileged/reward_state"], atol=1e-5
+    )
     assert env.simulation is env._environment.simulation  # Attributes pass through.
     raw.close()
 

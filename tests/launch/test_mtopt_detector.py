@@ -2,18 +2,37 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
+
+from tests import commands
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
-_TASKS = ("lift-any", "lift-red", "lift-green", "lift-blue", "place-any", "place-red-on-blue",
-          "place-green-on-blue", "stack_leave")
+_TASKS = (
+    "lift-any",
+    "lift-red",
+    "lift-green",
+    "lift-blue",
+    "place-any",
+    "place-red-on-blue",
+    "place-green-on-blue",
+    "stack_leave",
+)
 
 
 def test_tiny_detector_run_writes_table_iii_errors(tmp_path):
-    command = [sys.executable, "launch/mtopt_detector.py", "--config=experiments/mtopt.py:detector_tiny",
-               f"--root_dir={tmp_path}", "--run_name=detector"]
-    subprocess.run(command, cwd=_REPO, check=True, capture_output=True, text=True,
-                   env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    command = [
+        *commands.command("mtopt_detector"),
+        "--config=mtopt:detector_tiny",
+        f"--root_dir={tmp_path}",
+        "--run_name=detector",
+    ]
+    subprocess.run(
+        command,
+        cwd=_REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     stage = tmp_path / "detector" / "mtopt_detector"
     # One chain (a pick and a place episode) per seed; seed 1 is held out.
     for seed in (0, 1):

@@ -3,18 +3,28 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 from chef.data import layout
+from tests import commands
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _launch(root: pathlib.Path, run_name: str, *flags: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "launch/mtopt_online.py", "--config=experiments/mtopt.py:tiny", f"--root_dir={root}",
-               f"--run_name={run_name}", *flags]
-    return subprocess.run(command, cwd=_REPO, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    command = [
+        *commands.command("mtopt_online"),
+        "--config=mtopt:tiny",
+        f"--root_dir={root}",
+        f"--run_name={run_name}",
+        *flags,
+    ]
+    return subprocess.run(
+        command,
+        cwd=_REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
 
 
 def _run(root: pathlib.Path, run_name: str, *flags: str) -> dict:
@@ -25,8 +35,11 @@ def _run(root: pathlib.Path, run_name: str, *flags: str) -> dict:
 
 def _fingerprint(directory: pathlib.Path) -> dict[str, tuple[str, int]]:
     """{relative path: (sha256, mtime_ns)} of every file below `directory`."""
-    return {str(p.relative_to(directory)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(directory)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _check_rounds(rows: list[dict]) -> None:
@@ -55,8 +68,9 @@ def test_tiny_online_loop_and_resume_after_a_cut(tmp_path):
     # Cut after round 1: round 2's row and the DONE marker are gone, its chains and checkpoint stay behind.
     (stage / "DONE").unlink()
     (stage / "results.json").write_text(json.dumps({**results, "rounds": results["rounds"][:1], "complete": False}))
-    finished = {name: _fingerprint(stage / name) for name in ("dataset/bootstrap", "dataset/round_1",
-                                                              "checkpoints/step_1")}
+    finished = {
+        name: _fingerprint(stage / name) for name in ("dataset/bootstrap", "dataset/round_1", "checkpoints/step_1")
+    }
     refused = _launch(tmp_path, "online")
     assert refused.returncode == 2 and "pass --resume" in refused.stderr
     resumed = _run(tmp_path, "online", "--resume")

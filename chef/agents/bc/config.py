@@ -1,4 +1,5 @@
 """Behaviour-cloning configuration."""
+
 import dataclasses
 from typing import Sequence
 

@@ -9,6 +9,7 @@ policy's samples); the policy maximises
 
 with f(A) = min(exp(A / beta), max_weight) ('exp') or 1[A > 0] ('binary').
 """
+
 import dataclasses
 from typing import Callable, Iterator, NamedTuple, Sequence
 
@@ -17,10 +18,12 @@ import jax.numpy as jnp
 import optax
 
 from chef import core, types
+from chef.agents import optimisers
 from chef.agents.bc.learning import log_likelihood
 from chef.agents.mpo import categorical
 from chef.agents.mpo.learning import dataset_actions, named_metrics
 from chef.networks.multitask import CriticNetwork, NetworkConfig, PolicyNetwork
+from chef.task_layout import TaskLayout
 from chef.utils.config import require
 
 WEIGHTINGS = ("exp", "binary")
@@ -45,13 +48,14 @@ class CRRConfig:
         require(self.weighting in WEIGHTINGS, f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}")
         for name in ("policy_learning_rate", "critic_learning_rate", "max_grad_norm", "beta", "max_weight"):
             require(getattr(self, name) > 0, f"{name} must be > 0, got {getattr(self, name)}")
-        require(self.target_update_period >= 1 and self.num_samples >= 1,
-                f"need target_update_period, num_samples >= 1, got {self.target_update_period}, {self.num_samples}")
+        require(
+            self.target_update_period >= 1 and self.num_samples >= 1,
+            f"need target_update_period, num_samples >= 1, got {self.target_update_period}, {self.num_samples}",
+        )
         require(self.v_max > self.v_min, f"need v_max > v_min, got [{self.v_min}, {self.v_max}]")
 
 
-def crr_weights(q_data: jax.Array, q_samples: jax.Array, weighting: str, beta: float,
-                max_weight: float) -> jax.Array:
+def crr_weights(q_data: jax.Array, q_samples: jax.Array, weighting: str, beta: float, max_weight: float) -> jax.Array:
     """f(A) for A = q_data [B, T] - mean_N q_samples [N, B, T]. -> [B, T] (no gradient)"""
     advantage = q_data - q_samples.mean(axis=0)
     if weighting == "binary":
@@ -64,8 +68,10 @@ def crr_weights(q_data: jax.Array, q_samples: jax.Array, weighting: str, beta: f
 
 
 def _optimisers(config: CRRConfig) -> tuple[optax.GradientTransformation, optax.GradientTransformation]:
-    return tuple(optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(lr))
-                 for lr in (config.policy_learning_rate, config.critic_learning_rate))
+    return tuple(
+        optimisers.clipped_adam(lr, config.max_grad_norm)
+        for lr in (config.policy_learning_rate, config.critic_learning_rate)
+    )
 
 
 class CRRState(NamedTuple):
@@ -79,8 +85,9 @@ class CRRState(NamedTuple):
     key: types.PRNGKey
 
 
-def make_crr_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: CRRConfig,
-                         task_indices: Sequence[int]) -> Callable[[CRRState, types.Transition], tuple]:
+def make_crr_update_step(
+    policy: PolicyNetwork, critic: CriticNetwork, config: CRRConfig, task_indices: Sequence[int]
+) -> Callable[[CRRState, types.Transition], tuple]:
     """Jitted `update_step(state, batch) -> (state, metrics of [T])`, all task heads at once."""
     task_indices = jnp.asarray(task_indices, jnp.int32)
     num_tasks = policy.num_tasks
@@ -109,14 +116,17 @@ def make_crr_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: C
         next_probs = jax.nn.softmax(next_logits, axis=-1).mean(axis=0)  # [B, T, K]
         target_probs = categorical.n_step_target(reward, batch.discount.astype(jnp.float32), next_probs, support)
         (_, (critic_loss, q_data)), critic_grads = jax.value_and_grad(critic_loss_fn, has_aux=True)(
-            state.critic_params, batch, target_probs)
+            state.critic_params, batch, target_probs
+        )
 
         baseline_actions = sample(state.policy_params, batch.observation, baseline_key)  # [N, B, T, A]
         q_samples = categorical.mean_value(
-            jax.nn.softmax(critic.apply(state.critic_params, batch.observation, baseline_actions)), support)
+            jax.nn.softmax(critic.apply(state.critic_params, batch.observation, baseline_actions)), support
+        )
         weights = crr_weights(q_data, q_samples, config.weighting, config.beta, config.max_weight)  # [B, T]
         (_, policy_loss), policy_grads = jax.value_and_grad(policy_loss_fn, has_aux=True)(
-            state.policy_params, batch.observation, batch.action, weights)
+            state.policy_params, batch.observation, batch.action, weights
+        )
 
         critic_updates, critic_opt_state = critic_opt.update(critic_grads, state.critic_opt_state)
         critic_params = optax.apply_updates(state.critic_params, critic_updates)
@@ -124,55 +134,77 @@ def make_crr_update_step(policy: PolicyNetwork, critic: CriticNetwork, config: C
         policy_params = optax.apply_updates(state.policy_params, policy_updates)
         steps = state.steps + 1
         new_state = CRRState(
-            policy_params, optax.periodic_update(policy_params, state.target_policy_params, steps,
-                                                 config.target_update_period),
-            critic_params, optax.periodic_update(critic_params, state.target_critic_params, steps,
-                                                 config.target_update_period),
-            policy_opt_state, critic_opt_state, steps, key)
-        metrics = {"critic_loss": critic_loss, "policy_loss": policy_loss, "weight_mean": weights.mean(0),
-                   "q_mean": q_data.mean(0)}
+            policy_params,
+            optax.periodic_update(policy_params, state.target_policy_params, steps, config.target_update_period),
+            critic_params,
+            optax.periodic_update(critic_params, state.target_critic_params, steps, config.target_update_period),
+            policy_opt_state,
+            critic_opt_state,
+            steps,
+            key,
+        )
+        metrics = {
+            "critic_loss": critic_loss,
+            "policy_loss": policy_loss,
+            "weight_mean": weights.mean(0),
+            "q_mean": q_data.mean(0),
+        }
         return new_state, metrics
 
     return jax.jit(update_step)
 
 
 class CRRLearner(core.StateLearner):
-    """Offline CRR on batches from `iterator`; variables 'policy' (online) and 'critic'."""
+    """Offline CRR on batches from `iterator` (first read by `step`), initialised from `example`
+    (observations [B, ...]) and `action_dim`; variables 'policy' (online) and 'critic'."""
 
-    def __init__(self, networks: tuple[PolicyNetwork, CriticNetwork], config: CRRConfig,
-                 iterator: Iterator[types.Transition], rng: types.PRNGKey, task_names: Sequence[str]):
-        unknown = [t for t in config.tasks if t not in task_names]
-        if unknown:
-            raise ValueError(f"unknown tasks {unknown}; valid tasks: {list(task_names)}")
-        task_indices = [list(task_names).index(t) for t in config.tasks] or list(range(len(task_names)))
-        self.task_names = tuple(task_names[i] for i in task_indices)
+    def __init__(
+        self,
+        networks: tuple[PolicyNetwork, CriticNetwork],
+        config: CRRConfig,
+        task_names: Sequence[str],
+        example: types.Observation,
+        action_dim: int,
+        iterator: Iterator[types.Transition],
+        rng: types.PRNGKey,
+    ):
+        tasks = TaskLayout(tuple(config.tasks) or tuple(task_names), tuple(task_names))
+        self.task_names = tasks.heads
         policy, critic = networks
-        if policy.num_tasks != len(task_indices) or critic.num_tasks != len(task_indices):
-            raise ValueError(f"networks have {policy.num_tasks}/{critic.num_tasks} heads but "
-                             f"{len(task_indices)} tasks are trained")
+        if policy.num_tasks != tasks.num_heads or critic.num_tasks != tasks.num_heads:
+            raise ValueError(
+                f"networks have {policy.num_tasks}/{critic.num_tasks} heads but {tasks.num_heads} tasks are trained"
+            )
         self._keys = tuple(config.network.observation_keys)
         self._iterator = iterator
-        self._update_step = make_crr_update_step(policy, critic, config, task_indices)
-        self._pending = self._select(next(iterator))
-        observation, action = self._pending.observation, self._pending.action
+        self._update_step = make_crr_update_step(policy, critic, config, tasks.reward_columns)
+        observation = {k: example[k] for k in self._keys}
+        batch_size = jax.tree_util.tree_leaves(observation)[0].shape[0]
         policy_key, critic_key, key = jax.random.split(rng, 3)
         policy_params = policy.init(policy_key, observation)
-        critic_params = critic.init(critic_key, observation, dataset_actions(jnp.asarray(action), policy.num_tasks))
+        critic_params = critic.init(critic_key, observation, jnp.zeros((batch_size, policy.num_tasks, action_dim)))
         policy_opt, critic_opt = _optimisers(config)
-        self._state = CRRState(policy_params, policy_params, critic_params, critic_params,
-                               policy_opt.init(policy_params), critic_opt.init(critic_params),
-                               jnp.zeros((), jnp.int32), key)
+        self._state = CRRState(
+            policy_params,
+            policy_params,
+            critic_params,
+            critic_params,
+            policy_opt.init(policy_params),
+            critic_opt.init(critic_params),
+            jnp.zeros((), jnp.int32),
+            key,
+        )
 
     def _select(self, batch: types.Transition) -> types.Transition:
         def pick(observation):
             return {k: observation[k] for k in self._keys}
-        return types.Transition(pick(batch.observation), batch.action, batch.reward, batch.discount,
-                                pick(batch.next_observation))
+
+        return types.Transition(
+            pick(batch.observation), batch.action, batch.reward, batch.discount, pick(batch.next_observation)
+        )
 
     def step(self) -> dict[str, float]:
-        batch = self._pending if self._pending is not None else self._select(next(self._iterator))
-        self._pending = None
-        self._state, metrics = self._update_step(self._state, batch)
+        self._state, metrics = self._update_step(self._state, self._select(next(self._iterator)))
         return dict(named_metrics(metrics, self.task_names), steps=int(self._state.steps))
 
     def _variables(self) -> dict[str, types.Params]:

@@ -1,5 +1,6 @@
 """Behaviour cloning on the multi-task policy network: maximise the likelihood
 of the dataset's actions under every trained task head (vectorised over heads)."""
+
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 import distrax
@@ -8,6 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from chef import core, types
+from chef.agents import optimisers
 from chef.agents.bc.config import BCConfig
 from chef.networks.multitask import PolicyNetwork
 
@@ -28,10 +30,11 @@ def negative_log_likelihood(mean: jax.Array, stddev: jax.Array, action: jax.Arra
     return -log_likelihood(mean, stddev, action).mean(axis=0)
 
 
-def make_bc_update_step(policy: PolicyNetwork, config: BCConfig
-                        ) -> Callable[[BCState, types.Transition], tuple[BCState, dict[str, jax.Array]]]:
+def make_bc_update_step(
+    policy: PolicyNetwork, config: BCConfig
+) -> Callable[[BCState, types.Transition], tuple[BCState, dict[str, jax.Array]]]:
     """Jitted `update_step(state, batch) -> (state, {'nll': [T], 'mse': [T]})`."""
-    optimiser = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(config.learning_rate))
+    optimiser = optimisers.clipped_adam(config.learning_rate, config.max_grad_norm)
 
     def loss_fn(params, batch):
         mean, stddev = policy.apply(params, batch.observation)  # [B, T, A]
@@ -47,39 +50,47 @@ def make_bc_update_step(policy: PolicyNetwork, config: BCConfig
     return jax.jit(update_step)
 
 
-def init_bc_state(policy: PolicyNetwork, config: BCConfig, observation: types.Observation,
-                  key: types.PRNGKey) -> BCState:
+def init_bc_state(
+    policy: PolicyNetwork, config: BCConfig, observation: types.Observation, key: types.PRNGKey
+) -> BCState:
     params = policy.init(key, observation)
-    optimiser = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(config.learning_rate))
+    optimiser = optimisers.clipped_adam(config.learning_rate, config.max_grad_norm)
     return BCState(params, optimiser.init(params), jnp.zeros((), jnp.int32))
 
 
 class BCLearner(core.StateLearner):
-    """(Filtered) behaviour cloning; `policy` must have one head per trained task."""
+    """(Filtered) behaviour cloning; `policy` must have one head per trained task. The parameters are
+    initialised from `example` (observations [B, ...]); `iterator` is first read by `step`."""
 
-    def __init__(self, policy: PolicyNetwork, config: BCConfig, iterator: Iterator[types.Transition],
-                 rng: types.PRNGKey, task_names: Sequence[str]):
+    def __init__(
+        self,
+        policy: PolicyNetwork,
+        config: BCConfig,
+        task_names: Sequence[str],
+        example: types.Observation,
+        iterator: Iterator[types.Transition],
+        rng: types.PRNGKey,
+    ):
         self.task_names = config.task_names(task_names)
         if policy.num_tasks != len(self.task_names):
-            raise ValueError(f"policy has {policy.num_tasks} heads but {len(self.task_names)} tasks are trained: "
-                             f"{self.task_names}")
+            raise ValueError(
+                f"policy has {policy.num_tasks} heads but {len(self.task_names)} tasks are trained: {self.task_names}"
+            )
         self._keys = tuple(config.network.observation_keys)
         self._iterator = iterator
         self._update_step = make_bc_update_step(policy, config)
-        self._pending = self._select(next(iterator))
-        self._state = init_bc_state(policy, config, self._pending.observation, rng)
+        self._state = init_bc_state(policy, config, {k: example[k] for k in self._keys}, rng)
 
     def _select(self, batch: types.Transition) -> types.Transition:
         observation = {k: batch.observation[k] for k in self._keys}
         return types.Transition(observation, batch.action, (), (), {})
 
     def step(self) -> dict[str, float]:
-        batch = self._pending if self._pending is not None else self._select(next(self._iterator))
-        self._pending = None
-        self._state, metrics = self._update_step(self._state, batch)
+        self._state, metrics = self._update_step(self._state, self._select(next(self._iterator)))
         metrics = jax.device_get(metrics)
-        out = {f"{name}/{task}": float(v) for name, values in metrics.items()
-               for task, v in zip(self.task_names, values)}
+        out = {
+            f"{name}/{task}": float(v) for name, values in metrics.items() for task, v in zip(self.task_names, values)
+        }
         return dict(out, steps=int(self._state.steps))
 
     def _variables(self) -> dict[str, types.Params]:

@@ -3,6 +3,7 @@
 The head can be switched at any time (`set_task`), e.g. by a SAC-X scheduler
 mid-episode; the task index is a traced argument, so switching never recompiles.
 """
+
 from typing import Any, Sequence
 
 import jax
@@ -18,9 +19,18 @@ class MPOActor(core.AdderActor):
     clipped to [action_minimum, action_maximum]. `adder` (optional) follows Acme's
     adder protocol: add_first(timestep), add(action, next_timestep)."""
 
-    def __init__(self, policy: PolicyNetwork, variable_source: core.VariableSource, task: int,
-                 evaluation: bool, seed: int = 0, adder: Any = None, variable_name: str = "policy",
-                 action_minimum: float = -1.0, action_maximum: float = 1.0):
+    def __init__(
+        self,
+        policy: PolicyNetwork,
+        variable_source: core.VariableSource,
+        task: int,
+        evaluation: bool,
+        seed: int = 0,
+        adder: Any = None,
+        variable_name: str = "policy",
+        action_minimum: float = -1.0,
+        action_maximum: float = 1.0,
+    ):
         self._keys = tuple(policy.config.observation_keys)
         self._num_tasks = policy.num_tasks
         self._variable_source = variable_source
@@ -29,8 +39,9 @@ class MPOActor(core.AdderActor):
         self._key = jax.random.PRNGKey(seed)
         self.set_task(task)
 
-        def act(params: types.Params, key: types.PRNGKey, observation: types.Observation,
-                task_index: jax.Array) -> jax.Array:
+        def act(
+            params: types.Params, key: types.PRNGKey, observation: types.Observation, task_index: jax.Array
+        ) -> jax.Array:
             batched = jax.tree_util.tree_map(lambda x: jnp.asarray(x)[None], observation)
             mean, stddev = policy.apply(params, batched)  # [1, T, A]
             mean, stddev = mean[0, task_index], stddev[0, task_index]  # [A]

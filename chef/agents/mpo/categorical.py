@@ -1,5 +1,6 @@
 """Categorical (C51-style) distributional critic: support, projection, n-step
 target and loss. Pure functions; task axes are ordinary batch axes."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -32,14 +33,17 @@ def project(atoms: jax.Array, probs: jax.Array, support: jax.Array) -> jax.Array
     lower = lower.astype(jnp.int32).reshape(rows.shape[0], -1)  # [R, K']
     flat_probs = probs.reshape(rows.shape[0], -1)  # [R, K']
     upper_weight = upper_weight.reshape(rows.shape[0], -1)
-    projected = (jnp.zeros((rows.shape[0], num_atoms), probs.dtype)
-                 .at[rows, lower].add(flat_probs * (1.0 - upper_weight))
-                 .at[rows, lower + 1].add(flat_probs * upper_weight))  # [R, K]
+    projected = (
+        jnp.zeros((rows.shape[0], num_atoms), probs.dtype)
+        .at[rows, lower]
+        .add(flat_probs * (1.0 - upper_weight))
+        .at[rows, lower + 1]
+        .add(flat_probs * upper_weight)
+    )  # [R, K]
     return projected.reshape(*batch_shape, num_atoms)
 
 
-def n_step_target(reward: jax.Array, discount: jax.Array, next_probs: jax.Array,
-                  support: jax.Array) -> jax.Array:
+def n_step_target(reward: jax.Array, discount: jax.Array, next_probs: jax.Array, support: jax.Array) -> jax.Array:
     """Distribution of r + discount * Z(s'), projected on `support`.
 
     reward [B, T]; discount [B] (gamma^n * env discounts, 0 at terminals);

@@ -1,4 +1,5 @@
 """Saving and restoring a learner's full training state with orbax (bit-exact)."""
+
 import os
 from typing import TypeVar
 

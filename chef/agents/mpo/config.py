@@ -1,15 +1,18 @@
 """MPO learner configuration (defaults: public MPO / Acme values, see docs/agents.md)."""
+
 import dataclasses
 from typing import Sequence
 
+import rgb_stacking_env
 from chef.agents.mpo.losses import MPOHyperParams
 from chef.networks.multitask import NetworkConfig
+from chef.task_layout import TaskLayout
 from chef.utils.config import require
 
 
 @dataclasses.dataclass(frozen=True)
 class MPOConfig:
-    """Multi-task distributional MPO; `tasks` selects the reward columns to train."""
+    """Multi-task distributional MPO; `tasks` names the heads (and so the reward columns) to train."""
 
     network: NetworkConfig  # Required: names the observation keys.
     tasks: tuple[str, ...] = ()  # Task names to train, a subset of the batch's; () = all.
@@ -38,25 +41,34 @@ class MPOConfig:
     v_max: float = 100.0
 
     def __post_init__(self):
-        for name in ("policy_learning_rate", "critic_learning_rate", "dual_learning_rate",
-                     "max_grad_norm", "epsilon", "epsilon_mean", "epsilon_stddev", "epsilon_penalty"):
+        for name in (
+            "policy_learning_rate",
+            "critic_learning_rate",
+            "dual_learning_rate",
+            "max_grad_norm",
+            "epsilon",
+            "epsilon_mean",
+            "epsilon_stddev",
+            "epsilon_penalty",
+        ):
             require(getattr(self, name) > 0, f"{name} must be > 0, got {getattr(self, name)}")
-        require(self.demonstration_weight >= 0,
-                f"demonstration_weight must be >= 0, got {self.demonstration_weight}")
-        require(self.target_update_period >= 1,
-                f"target_update_period must be >= 1, got {self.target_update_period}")
+        require(self.demonstration_weight >= 0, f"demonstration_weight must be >= 0, got {self.demonstration_weight}")
+        require(self.target_update_period >= 1, f"target_update_period must be >= 1, got {self.target_update_period}")
         require(self.num_samples >= 1, f"num_samples must be >= 1, got {self.num_samples}")
         require(self.v_max > self.v_min, f"need v_max > v_min, got [{self.v_min}, {self.v_max}]")
         require(len(set(self.tasks)) == len(self.tasks), f"duplicate tasks: {self.tasks}")
 
-    def task_indices(self, task_names: Sequence[str]) -> tuple[int, ...]:
-        """Columns of the batch reward [B, len(task_names)] that this learner trains."""
-        task_names = tuple(task_names)
-        unknown = [t for t in self.tasks if t not in task_names]
-        if unknown:
-            raise ValueError(f"unknown tasks {unknown}; valid tasks: {list(task_names)}")
-        return tuple(task_names.index(t) for t in self.tasks) if self.tasks else tuple(range(len(task_names)))
+    def task_layout(self, reward_names: Sequence[str] = rgb_stacking_env.TASK_NAMES) -> TaskLayout:
+        """One head per task of `tasks` (() = every reward column), for transitions rewarded in
+        `reward_names` order."""
+        return TaskLayout(tuple(self.tasks) or tuple(reward_names), tuple(reward_names))
 
     def hyper_params(self) -> MPOHyperParams:
-        return MPOHyperParams(self.epsilon, self.epsilon_mean, self.epsilon_stddev, self.epsilon_penalty,
-                              self.per_dim_constraining, self.action_penalization)
+        return MPOHyperParams(
+            self.epsilon,
+            self.epsilon_mean,
+            self.epsilon_stddev,
+            self.epsilon_penalty,
+            self.per_dim_constraining,
+            self.action_penalization,
+        )

@@ -3,6 +3,7 @@ over tasks: every array carries a task axis T, each task has its own duals.
 
 Shapes: N sampled actions, B states, T tasks, A action dimensions.
 """
+
 from typing import NamedTuple
 
 import distrax
@@ -39,8 +40,9 @@ def clip_duals(duals: DualParams) -> DualParams:
     return jax.tree_util.tree_map(lambda x: jnp.maximum(x, MIN_LOG_DUAL), duals)
 
 
-def weights_and_temperature_loss(q_values: jax.Array, epsilon: float,
-                                 temperature: jax.Array) -> tuple[jax.Array, jax.Array]:
+def weights_and_temperature_loss(
+    q_values: jax.Array, epsilon: float, temperature: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     """E-step: weights softmax_N(Q / eta) [N, B, T] and the temperature dual loss [T]
 
         L(eta) = eta * (epsilon + mean_B log mean_N exp(Q / eta)).
@@ -59,8 +61,7 @@ def nonparametric_kl(weights: jax.Array) -> jax.Array:
     return jnp.sum(weights * jnp.log(n * weights + 1e-30), axis=0).mean(axis=0)
 
 
-def kl_penalty_and_dual_loss(kl: jax.Array, alpha: jax.Array,
-                             epsilon: float) -> tuple[jax.Array, jax.Array]:
+def kl_penalty_and_dual_loss(kl: jax.Array, alpha: jax.Array, epsilon: float) -> tuple[jax.Array, jax.Array]:
     """Trust-region terms for kl [B, T] | [B, T, A] and alpha [T] | [T, A]:
 
         penalty = sg(alpha) * mean_B KL,   dual = alpha * (epsilon - sg(mean_B KL)),
@@ -80,9 +81,16 @@ def action_penalty_cost(actions: jax.Array) -> jax.Array:
     return -jnp.linalg.norm(actions - jnp.clip(actions, -1.0, 1.0), axis=-1)
 
 
-def mpo_loss(online_mean: jax.Array, online_stddev: jax.Array, target_mean: jax.Array,
-             target_stddev: jax.Array, actions: jax.Array, q_values: jax.Array, duals: DualParams,
-             hp: MPOHyperParams) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
+def mpo_loss(
+    online_mean: jax.Array,
+    online_stddev: jax.Array,
+    target_mean: jax.Array,
+    target_stddev: jax.Array,
+    actions: jax.Array,
+    q_values: jax.Array,
+    duals: DualParams,
+    hp: MPOHyperParams,
+) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
     """Decoupled MPO loss per task.
 
     online_*/target_* [B, T, A]: the policy being trained and the target policy
@@ -98,7 +106,8 @@ def mpo_loss(online_mean: jax.Array, online_stddev: jax.Array, target_mean: jax.
     if hp.action_penalization:
         penalty_temperature = dual_value(duals.log_penalty_temperature)
         penalty_weights, penalty_loss = weights_and_temperature_loss(
-            action_penalty_cost(actions), hp.epsilon_penalty, penalty_temperature)
+            action_penalty_cost(actions), hp.epsilon_penalty, penalty_temperature
+        )
         weights = weights + penalty_weights
         temperature_loss = temperature_loss + penalty_loss
         stats["penalty_temperature"] = penalty_temperature
@@ -134,8 +143,9 @@ def mpo_loss(online_mean: jax.Array, online_stddev: jax.Array, target_mean: jax.
     return policy_loss, dual_loss, stats
 
 
-def demonstration_loss(online_mean: jax.Array, stddev: jax.Array, actions: jax.Array,
-                       is_demonstration: jax.Array) -> jax.Array:
+def demonstration_loss(
+    online_mean: jax.Array, stddev: jax.Array, actions: jax.Array, is_demonstration: jax.Array
+) -> jax.Array:
     """Behaviour cloning of demonstration actions per task, the mean only:
 
         L = -sum_B m log N(a; mu, sg(sigma)) / max(sum_B m, 1),
@@ -143,7 +153,10 @@ def demonstration_loss(online_mean: jax.Array, stddev: jax.Array, actions: jax.A
     the MPO M-step's mean loss with the demonstration action as the only sample. online_mean and
     stddev [B, T, A], actions [B, A], is_demonstration m [B] in {0, 1}. Returns [T].
     """
-    log_prob = distrax.Normal(online_mean, jax.lax.stop_gradient(stddev)).log_prob(
-        jax.lax.stop_gradient(actions)[:, None, :]).sum(-1)  # [B, T]
+    log_prob = (
+        distrax.Normal(online_mean, jax.lax.stop_gradient(stddev))
+        .log_prob(jax.lax.stop_gradient(actions)[:, None, :])
+        .sum(-1)
+    )  # [B, T]
     mask = jax.lax.stop_gradient(is_demonstration)[:, None]  # [B, 1]
     return -jnp.sum(mask * log_prob, axis=0) / jnp.maximum(jnp.sum(mask), 1.0)

@@ -1,4 +1,5 @@
 """QT-Opt actor: CEM-greedy actions for one task, with epsilon-uniform exploration."""
+
 from typing import Any, Protocol
 
 import dm_env
@@ -24,9 +25,19 @@ class QtOptActor(core.AdderActor):
     of Q(s, ., task) under the latest 'q_network' parameters of `variable_source`.
     """
 
-    def __init__(self, network: networks.QNetwork, variable_source: core.VariableSource,
-                 action_min: np.ndarray, action_max: np.ndarray, cem_config: CemConfig, task_id: int,
-                 epsilon: float, seed: int, adder: Adder | None = None, variable_name: str = "q_network"):
+    def __init__(
+        self,
+        network: networks.QNetwork,
+        variable_source: core.VariableSource,
+        action_min: np.ndarray,
+        action_max: np.ndarray,
+        cem_config: CemConfig,
+        task_id: int,
+        epsilon: float,
+        seed: int,
+        adder: Adder | None = None,
+        variable_name: str = "q_network",
+    ):
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
         self._variable_source = variable_source
@@ -44,6 +55,7 @@ class QtOptActor(core.AdderActor):
         def greedy(params, key, observation, task_id):  # observation {name: [1, ...]}
             def score(actions):  # [1, N, A] -> [1, N]
                 return networks.q_values(network, params, observation, actions, task_id)
+
             action, _ = cem.cem_maximize(score, key, 1, self._action_min, self._action_max, cem_config)
             return action[0]  # [A]
 
@@ -53,8 +65,9 @@ class QtOptActor(core.AdderActor):
     def select_action(self, observation: types.Observation) -> np.ndarray:
         if self._rng.random() < self._epsilon:
             action = self._rng.uniform(self._action_min, self._action_max)
-            return np.asarray(cem.snap_binary(action, self._action_min, self._action_max, self._binary_dims),
-                              np.float32)
+            return np.asarray(
+                cem.snap_binary(action, self._action_min, self._action_max, self._binary_dims), np.float32
+            )
         self._key, key = jax.random.split(self._key)
         batched = {k: np.asarray(v)[None] for k, v in observation.items()}
         return np.asarray(self._greedy(self._params, key, batched, np.asarray([self.task_id], np.int32)))

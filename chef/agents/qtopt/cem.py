@@ -4,6 +4,7 @@ QT-Opt uses CEM to compute max_a Q(s, a, task): sample actions from a
 Gaussian, keep the best (elites), refit the Gaussian to them, repeat. Every
 row of the batch (a state-task pair) runs its own CEM in parallel.
 """
+
 from typing import Callable, Sequence
 
 import jax
@@ -14,8 +15,9 @@ from chef.agents.qtopt.config import CemConfig
 ScoreFn = Callable[[jax.Array], jax.Array]  # actions [B, N, A] -> scores [B, N]
 
 
-def snap_binary(actions: jax.Array, action_min: jax.Array, action_max: jax.Array,
-                binary_dims: Sequence[int]) -> jax.Array:
+def snap_binary(
+    actions: jax.Array, action_min: jax.Array, action_max: jax.Array, binary_dims: Sequence[int]
+) -> jax.Array:
     """Sets each of `binary_dims` to action_max where it lies above the box's centre, else to
     action_min (a switch such as a gripper command). actions [..., A] -> [..., A]"""
     if not binary_dims:
@@ -26,8 +28,9 @@ def snap_binary(actions: jax.Array, action_min: jax.Array, action_max: jax.Array
     return jnp.where(switch, snapped, actions)
 
 
-def cem_maximize(score_fn: ScoreFn, key: jax.Array, batch_size: int, action_min: jax.Array,
-                 action_max: jax.Array, config: CemConfig) -> tuple[jax.Array, jax.Array]:
+def cem_maximize(
+    score_fn: ScoreFn, key: jax.Array, batch_size: int, action_min: jax.Array, action_max: jax.Array, config: CemConfig
+) -> tuple[jax.Array, jax.Array]:
     """Returns the best sampled action [B, A] and its score [B] per row.
 
     The search starts from the centre of the box [action_min, action_max] ([A]

@@ -1,4 +1,5 @@
 """Configuration of the multi-task QT-Opt learner, its CEM and its actor."""
+
 import dataclasses
 
 from chef.utils.config import require
@@ -18,12 +19,16 @@ class CemConfig:
 
     def __post_init__(self):
         require(self.num_samples >= 2, f"cem.num_samples must be >= 2, got {self.num_samples}")
-        require(1 <= self.num_elites <= self.num_samples,
-                f"cem.num_elites must lie in [1, num_samples={self.num_samples}], got {self.num_elites}")
+        require(
+            1 <= self.num_elites <= self.num_samples,
+            f"cem.num_elites must lie in [1, num_samples={self.num_samples}], got {self.num_elites}",
+        )
         require(self.num_iterations >= 1, f"cem.num_iterations must be >= 1, got {self.num_iterations}")
         require(self.min_std >= 0.0, f"cem.min_std must be >= 0, got {self.min_std}")
-        require(all(d >= 0 for d in self.binary_dims) and len(set(self.binary_dims)) == len(self.binary_dims),
-                f"cem.binary_dims must be distinct action indices, got {self.binary_dims}")
+        require(
+            all(d >= 0 for d in self.binary_dims) and len(set(self.binary_dims)) == len(self.binary_dims),
+            f"cem.binary_dims must be distinct action indices, got {self.binary_dims}",
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,16 +61,15 @@ class QtOptConfig:
     def __post_init__(self):
         require(len(self.observation_keys) > 0, "observation_keys must name at least one observation")
         require(self.num_tasks >= 1, f"num_tasks must be >= 1, got {self.num_tasks}")
-        require(all(h > 0 for h in self.torso_hidden_sizes + self.head_hidden_sizes),
-                f"hidden sizes must be positive, got {self.torso_hidden_sizes}, {self.head_hidden_sizes}")
+        require(
+            all(h > 0 for h in self.torso_hidden_sizes + self.head_hidden_sizes),
+            f"hidden sizes must be positive, got {self.torso_hidden_sizes}, {self.head_hidden_sizes}",
+        )
         require(self.learning_rate > 0, f"learning_rate must be positive, got {self.learning_rate}")
         require(self.max_grad_norm > 0, f"max_grad_norm must be positive, got {self.max_grad_norm}")
         require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
         require(0.0 < self.target_tau <= 1.0, f"target_tau must lie in (0, 1], got {self.target_tau}")
-        require(self.lagged_target_period >= 1,
-                f"lagged_target_period must be >= 1, got {self.lagged_target_period}")
+        require(self.lagged_target_period >= 1, f"lagged_target_period must be >= 1, got {self.lagged_target_period}")
         require(0.0 <= self.epsilon <= 1.0, f"epsilon must lie in [0, 1], got {self.epsilon}")
-        require(self.conservative_weight >= 0.0,
-                f"conservative_weight must be >= 0, got {self.conservative_weight}")
-        require(self.conservative_samples >= 1,
-                f"conservative_samples must be >= 1, got {self.conservative_samples}")
+        require(self.conservative_weight >= 0.0, f"conservative_weight must be >= 0, got {self.conservative_weight}")
+        require(self.conservative_samples >= 1, f"conservative_samples must be >= 1, got {self.conservative_samples}")

@@ -9,8 +9,9 @@ episode was impersonated as. Shapes:
   extras['task_id']  [B] int32
 `select_task_reward` turns multi-task rewards [B, T] into this layout.
 """
+
 import time
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +20,7 @@ import optax
 from absl import logging
 
 from chef import core, types
+from chef.agents import optimisers
 from chef.agents.qtopt import cem, losses, networks
 from chef.agents.qtopt.config import QtOptConfig
 from chef.utils.metrics import MetricsWriter
@@ -45,8 +47,13 @@ def select_task_reward(transition: types.Transition, task_id: np.ndarray) -> typ
     return transition._replace(reward=reward, extras=extras)
 
 
-def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransformation,
-                   config: QtOptConfig, action_min: np.ndarray, action_max: np.ndarray) -> UpdateFn:
+def make_update_fn(
+    network: networks.QNetwork,
+    optimizer: optax.GradientTransformation,
+    config: QtOptConfig,
+    action_min: np.ndarray,
+    action_max: np.ndarray,
+) -> UpdateFn:
     """Returns the jitted update (TrainingState, Transition) -> (TrainingState, metrics)."""
 
     def update(state: TrainingState, batch: types.Transition) -> tuple[TrainingState, dict[str, jax.Array]]:
@@ -58,7 +65,8 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
             return networks.q_values(network, params, batch.next_observation, actions, task_id)
 
         next_action, next_q1 = cem.cem_maximize(
-            lambda a: target_q(state.target_params, a), cem_key, batch_size, action_min, action_max, config.cem)
+            lambda a: target_q(state.target_params, a), cem_key, batch_size, action_min, action_max, config.cem
+        )
         next_q2 = target_q(state.lagged_target_params, next_action[:, None])[:, 0]  # [B]
         target = losses.clipped_double_q_target(batch.reward, batch.discount, next_q1, next_q2)  # [B]
 
@@ -67,12 +75,19 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
             bellman = jnp.mean(losses.qtopt_loss(logits, target))
             penalty = jnp.zeros(())
             if config.conservative_weight > 0:
-                sampled = cem.snap_binary(jax.random.uniform(
-                    sample_key, (batch_size, config.conservative_samples) + action_min.shape,
-                    minval=action_min, maxval=action_max), action_min, action_max, config.cem.binary_dims)
+                sampled = cem.snap_binary(
+                    jax.random.uniform(
+                        sample_key,
+                        (batch_size, config.conservative_samples) + action_min.shape,
+                        minval=action_min,
+                        maxval=action_max,
+                    ),
+                    action_min,
+                    action_max,
+                    config.cem.binary_dims,
+                )
                 sampled_logits = network.apply(params, batch.observation, sampled, task_id)  # [B, N]
-                penalty = jnp.mean(losses.conservative_penalty(jax.nn.sigmoid(logits),
-                                                               jax.nn.sigmoid(sampled_logits)))
+                penalty = jnp.mean(losses.conservative_penalty(jax.nn.sigmoid(logits), jax.nn.sigmoid(sampled_logits)))
             return bellman + config.conservative_weight * penalty, (jax.nn.sigmoid(logits), bellman, penalty)
 
         (loss, (q, bellman, penalty)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
@@ -80,24 +95,39 @@ def make_update_fn(network: networks.QNetwork, optimizer: optax.GradientTransfor
         params = optax.apply_updates(state.params, updates)
         steps = state.steps + 1
         target_params = optax.incremental_update(params, state.target_params, config.target_tau)
-        lagged = optax.periodic_update(target_params, state.lagged_target_params, steps,
-                                       config.lagged_target_period)
-        metrics = {"loss": loss, "bellman_loss": bellman, "conservative_penalty": penalty, "q_mean": q.mean(),
-                   "target_mean": target.mean(), "next_q_gap": jnp.mean(next_q1 - next_q2),
-                   "grad_norm": optax.global_norm(grads)}
+        lagged = optax.periodic_update(target_params, state.lagged_target_params, steps, config.lagged_target_period)
+        metrics = {
+            "loss": loss,
+            "bellman_loss": bellman,
+            "conservative_penalty": penalty,
+            "q_mean": q.mean(),
+            "target_mean": target.mean(),
+            "next_q_gap": jnp.mean(next_q1 - next_q2),
+            "grad_norm": optax.global_norm(grads),
+        }
         return TrainingState(params, target_params, lagged, opt_state, steps, key), metrics
 
     return jax.jit(update)
 
 
 class QtOptLearner(core.StateLearner):
-    """Implements chef.core.StateLearner; variables: 'q_network' (online), 'target_q_network'."""
+    """Implements chef.core.StateLearner; variables: 'q_network' (online), 'target_q_network'.
 
-    def __init__(self, config: QtOptConfig, iterator: Iterator[types.Transition],
-                 example_observation: Mapping[str, np.ndarray], action_min: np.ndarray,
-                 action_max: np.ndarray, key: types.PRNGKey, metrics: MetricsWriter | None = None,
-                 log_every: int = 100,
-                 vector_statistics: tuple[Sequence[float], Sequence[float]] = ((), ())):
+    Parameters are initialised from `example_observation` ({name: [...]}, unbatched); `iterator`
+    is read only by `step`."""
+
+    def __init__(
+        self,
+        network: networks.QNetwork,
+        config: QtOptConfig,
+        iterator: Iterator[types.Transition],
+        example_observation: Mapping[str, np.ndarray],
+        action_min: np.ndarray,
+        action_max: np.ndarray,
+        key: types.PRNGKey,
+        metrics: MetricsWriter | None = None,
+        log_every: int = 100,
+    ):
         self._config = config
         self._iterator = iterator
         self._metrics = metrics
@@ -105,22 +135,22 @@ class QtOptLearner(core.StateLearner):
         action_min, action_max = np.asarray(action_min, np.float32), np.asarray(action_max, np.float32)
         if action_min.shape != action_max.shape or np.any(action_min >= action_max):
             raise ValueError(f"action bounds must share a shape and satisfy min < max, got {action_min}, {action_max}")
-        self.network = networks.make_q_network(config, action_min, action_max, vector_statistics)
-        self._optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm),
-                                      optax.adam(config.learning_rate))
+        self.network = network
+        self._optimizer = optimisers.clipped_adam(config.learning_rate, config.max_grad_norm)
         init_key, key = jax.random.split(key)
         observation = {k: np.asarray(example_observation[k])[None] for k in config.observation_keys}
         params = self.network.init(init_key, observation, action_min[None], np.zeros((1,), np.int32))
-        self._state = TrainingState(params, params, params, self._optimizer.init(params),
-                                    jnp.zeros((), jnp.int32), key)
+        self._state = TrainingState(params, params, params, self._optimizer.init(params), jnp.zeros((), jnp.int32), key)
         self._steps = 0  # Host-side copy of state.steps (no device sync per step).
         self._update = make_update_fn(self.network, self._optimizer, config, action_min, action_max)
 
     def step(self) -> dict[str, Any]:
         batch = next(self._iterator)
         if TASK_ID not in batch.extras:
-            raise ValueError(f"QT-Opt batches need extras[{TASK_ID!r}] (the task per example); "
-                             f"got extras {sorted(batch.extras)}. See select_task_reward.")
+            raise ValueError(
+                f"QT-Opt batches need extras[{TASK_ID!r}] (the task per example); "
+                f"got extras {sorted(batch.extras)}. See select_task_reward."
+            )
         start = time.time()
         self._state, metrics = self._update(self._state, batch)
         self._steps += 1

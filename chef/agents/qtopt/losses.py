@@ -4,13 +4,15 @@ Q-values are probabilities (sigmoid outputs): with a 0/1 success reward at
 the end of an episode, Q(s, a, task) estimates the discounted probability of
 success. The network is trained by cross-entropy against the Bellman target.
 """
+
 import jax
 import jax.numpy as jnp
 import optax
 
 
-def clipped_double_q_target(reward: jax.Array, discount: jax.Array, next_q1: jax.Array,
-                            next_q2: jax.Array) -> jax.Array:
+def clipped_double_q_target(
+    reward: jax.Array, discount: jax.Array, next_q1: jax.Array, next_q2: jax.Array
+) -> jax.Array:
     """r + discount * min(Q1, Q2)(s', a*), clipped to [0, 1]. All [B] -> [B].
 
     `discount` is the full bootstrap multiplier (gamma^n, 0 after a terminal);

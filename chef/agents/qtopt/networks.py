@@ -10,13 +10,13 @@ Actions enter rescaled from the environment's box [action_min, action_max] to [-
 RGB-Stacking's raw actions mix velocities of +-0.07 m/s with a gripper command of +-1, and
 unscaled, the velocities barely move the first layer.
 """
-from typing import Mapping, Sequence
 
-import numpy as np
+from typing import Mapping, Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from chef.agents.qtopt.config import QtOptConfig
 from chef.networks import torsos
@@ -50,10 +50,10 @@ class QNetwork(nn.Module):
         return 2.0 * (action - low) / (high - low) - 1.0
 
     @nn.compact
-    def __call__(self, observation: Mapping[str, jax.Array], action: jax.Array,
-                 task_id: jax.Array) -> jax.Array:
-        state = torsos.ObservationTorso(self.observation_keys, self.torso_hidden_sizes, self.resnet,
-                                        self.vector_mean, self.vector_std)(observation)  # [B, F]
+    def __call__(self, observation: Mapping[str, jax.Array], action: jax.Array, task_id: jax.Array) -> jax.Array:
+        state = torsos.ObservationTorso(
+            self.observation_keys, self.torso_hidden_sizes, self.resnet, self.vector_mean, self.vector_std
+        )(observation)  # [B, F]
         task = jax.nn.one_hot(task_id, self.num_tasks)  # [B, T]
         if action.ndim == 3:  # [B, N, A]: broadcast per-state inputs over the N candidates.
             state = state[:, None]  # [B, 1, F]
@@ -64,19 +64,31 @@ class QNetwork(nn.Module):
         return nn.Dense(1)(hidden)[..., 0]  # [B] or [B, N]
 
 
-def make_q_network(config: QtOptConfig, action_min: np.ndarray | None = None,
-                   action_max: np.ndarray | None = None,
-                   vector_statistics: tuple[Sequence[float], Sequence[float]] = ((), ())) -> QNetwork:
+def make_q_network(
+    config: QtOptConfig,
+    action_min: np.ndarray | None = None,
+    action_max: np.ndarray | None = None,
+    vector_statistics: tuple[Sequence[float], Sequence[float]] = ((), ()),
+) -> QNetwork:
     """The config's network; with bounds [A], actions are rescaled to [-1, 1] inside it; with
     `vector_statistics` (mean, std) [F] (`inputs.vector_statistics`), vector inputs are standardised."""
     resnet = torsos.resnet_spec(config.resnet_preset) if config.resnet_preset else None
     bounds = ((), ()) if action_min is None else (tuple(map(float, action_min)), tuple(map(float, action_max)))
     mean, std = (tuple(map(float, v)) for v in vector_statistics)
-    return QNetwork(config.observation_keys, config.num_tasks, config.torso_hidden_sizes,
-                    config.head_hidden_sizes, resnet, *bounds, mean, std)
+    return QNetwork(
+        config.observation_keys,
+        config.num_tasks,
+        config.torso_hidden_sizes,
+        config.head_hidden_sizes,
+        resnet,
+        *bounds,
+        mean,
+        std,
+    )
 
 
-def q_values(network: QNetwork, params, observation: Mapping[str, jax.Array], action: jax.Array,
-             task_id: jax.Array) -> jax.Array:
+def q_values(
+    network: QNetwork, params, observation: Mapping[str, jax.Array], action: jax.Array, task_id: jax.Array
+) -> jax.Array:
     """Q as a probability: sigmoid of the network's logit. [B] or [B, N]"""
     return jax.nn.sigmoid(network.apply(params, observation, action, task_id))

@@ -7,7 +7,6 @@ from chef.stages import episodes
 from chef.wrappers import CanonicalActions
 from rgb_stacking_env.scripted_policy import Phase
 
-
 _EPISODES = 8
 
 

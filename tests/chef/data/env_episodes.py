@@ -1,4 +1,5 @@
 """Real environment episodes of uniform random canonical actions, written as an actor writes them."""
+
 import os
 from typing import Sequence
 
@@ -6,8 +7,10 @@ import ml_collections
 import numpy as np
 
 import rgb_stacking_env
+from chef import env_metadata
 from chef.data import rlds_writer
 from chef.stages import components, episodes
+from rgb_stacking_env import object_sets
 
 
 class RandomActor:
@@ -27,17 +30,22 @@ class RandomActor:
         return self._rng.uniform(-1.0, 1.0, 5).astype(np.float32)
 
 
-def write_random_episodes(directory: str | os.PathLike, config: ml_collections.ConfigDict, seeds: Sequence[int],
-                          stage: str = "collect") -> None:
+def write_random_episodes(
+    directory: str | os.PathLike, config: ml_collections.ConfigDict, seeds: Sequence[int], stage: str = "collect"
+) -> None:
     """One episode of `config.env.episode_length` steps per seed in `directory` (a new dataset)."""
-    writer = rlds_writer.EpisodeWriter(directory, rgb_stacking_env.TASK_NAMES,
-                                       environment=components.environment_metadata(config))
     env = components.make_env(config, seed=123)
+    writer = rlds_writer.EpisodeWriter(directory, rgb_stacking_env.TASK_NAMES, environment=env_metadata.describe(env))
     actor = RandomActor(0)
     for seed in seeds:
         result = episodes.run_episode(env, actor, [0], config.env.episode_length, [writer], seed=seed)
-        writer.end_episode(rlds_writer.EpisodeMetadata(
-            stage=stage, success=result.success, triplet=components.triplet_label(env.simulation.scene.triplet),
-            seed=seed))
+        writer.end_episode(
+            rlds_writer.EpisodeMetadata(
+                stage=stage,
+                success=result.success,
+                triplet=object_sets.triplet_label(env.simulation.scene.triplet),
+                seed=seed,
+            )
+        )
     writer.close()
     env.close()

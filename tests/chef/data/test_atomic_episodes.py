@@ -2,6 +2,7 @@
 
 The child keeps one writer open with small shards, so the kill can land mid-record, between a
 record and its index line, mid-index-line or at a shard rollover."""
+
 import os
 import pathlib
 import signal
@@ -55,8 +56,13 @@ def _tfds_episodes(directory) -> list[int]:
 
 
 def test_killed_writer_leaves_only_complete_episodes(tmp_path):
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path)], cwd=_REPO, stdout=subprocess.PIPE,
-                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(tmp_path)],
+        cwd=_REPO,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        text=True,
+    )
     try:
         # Six committed episodes (about 4.6 kB each): past the first shard's 10 kB, so the kill
         # lands in a later shard. Raises ValueError on EOF (child died).

@@ -1,5 +1,6 @@
 """Offline transitions read once into memory: the same transitions as the tf.data path, exact
 per-batch proportions, filters applied at load, corrupt shards named."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,13 @@ from tests.chef.data import synthetic
 
 def _rows(transitions) -> list[tuple]:
     """Each transition as a sortable tuple of all its values."""
-    leaves = [transitions.observation["state"], transitions.action, transitions.reward,
-              transitions.discount[:, None], transitions.next_observation["state"]]
+    leaves = [
+        transitions.observation["state"],
+        transitions.action,
+        transitions.reward,
+        transitions.discount[:, None],
+        transitions.next_observation["state"],
+    ]
     return sorted(map(tuple, np.concatenate([np.reshape(x, (len(x), -1)) for x in leaves], axis=1).tolist()))
 
 
@@ -24,7 +30,9 @@ def test_memory_holds_exactly_the_transitions_tf_data_yields(tmp_path):
     assert buffer.size == buffer.capacity == 5 + 5 + 3  # `length` transitions per episode.
     assert _rows(buffer.gather(np.arange(buffer.size))) == _rows(streamed) != []
     again = in_memory.load(directories, options)  # In the stored order: a seeded run samples the same.
-    np.testing.assert_array_equal(again.gather(np.arange(again.size)).action, buffer.gather(np.arange(buffer.size)).action)
+    np.testing.assert_array_equal(
+        again.gather(np.arange(again.size)).action, buffer.gather(np.arange(buffer.size)).action
+    )
 
 
 def test_a_filter_applies_at_load_and_an_empty_result_is_named(tmp_path):

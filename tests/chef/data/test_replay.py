@@ -1,17 +1,17 @@
 """Replaying recorded episodes from their dataset's environment metadata and their seeds."""
+
 import subprocess
-import sys
 
 import imageio.v3 as iio
-import jax
 import numpy as np
 import pytest
 
 import rgb_stacking_env
+from chef.configs import collect
 from chef.data import layout, replay
 from chef.mtopt import collection, rgb_tasks
 from chef.stages import components, evaluation
-from experiments import collect
+from tests import commands
 from tests.chef.data import env_episodes, synthetic
 
 SEEDS = (11, 12)
@@ -68,18 +68,22 @@ def test_replay_errors_are_one_line(dataset, tmp_path):
     synthetic.write_episodes(tmp_path / "old", [0])  # No environment metadata.
     with pytest.raises(replay.ReplayError, match="no environment metadata"):
         replay.replay_episode(tmp_path / "old", 0)
-    command = [sys.executable, "-m", "chef.data.replay", f"--dataset={dataset}", "--episode=7",
-               f"--output={tmp_path / 'x.mp4'}"]
+    command = [
+        *commands.command("replay_episode"),
+        f"--dataset={dataset}",
+        "--episode=7",
+        f"--output={tmp_path / 'x.mp4'}",
+    ]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 2
     assert finished.stderr.strip().splitlines()[-1].startswith("error: episode 7 is out of range")
 
 
 def test_evaluation_seeds_are_distinct_and_replay_the_episodes(tmp_path):
-    config = _config(object_set="1")
-    policy, _ = components.make_networks(config)
-    params = policy.init(jax.random.PRNGKey(0), components.example_batch(config))
-    evaluation.evaluate(config, params, 2, triplets=("1", "4"), dataset_dir=str(tmp_path / "evaluation"), seed=5)
+    spec = components.StageSpec.from_config(_config(object_set="1"))
+    builder = spec.mpo_builder()
+    params = builder.init_policy_params(builder.make_networks()[0])
+    evaluation.evaluate(spec, params, 2, triplets=("1", "4"), dataset_dir=str(tmp_path / "evaluation"), seed=5)
     assert layout.load_layout(tmp_path / "evaluation").environment["object_set"] is None  # per episode: its triplet
     replays = [replay.replay_episode(tmp_path / "evaluation", i) for i in range(4)]
     assert len({r.seed for r in replays}) == 4

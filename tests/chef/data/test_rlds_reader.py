@@ -1,4 +1,5 @@
 """RLDS episodes -> n-step transitions: same targets as the Reverb adder, relabelling, filtering, errors."""
+
 import numpy as np
 import pytest
 
@@ -8,8 +9,9 @@ from tests.chef.data import synthetic, vector_point_mass
 
 
 def _all_transitions(directory, options, batch_size=1):
-    iterator = rlds_reader.make_transition_iterator(directory, batch_size, options, shuffle_buffer=1, repeat=False,
-                                                    seed=0)
+    iterator = rlds_reader.make_transition_iterator(
+        directory, batch_size, options, shuffle_buffer=1, repeat=False, seed=0
+    )
     return list(iterator)
 
 
@@ -24,7 +26,8 @@ def test_reader_gives_the_adders_transitions(tmp_path):
     """The same episodes through the Reverb adder and through RLDS give identical n-step transitions."""
     config = tables.ReplayConfig(max_size=100, min_size=1, samples_per_insert=None, queue_size=100)
     signature = tables.transition_signature(
-        vector_point_mass.VectorPointMass(seed=0).observation_spec(), np.zeros(2, np.float32), num_tasks=2)
+        vector_point_mass.VectorPointMass(seed=0).observation_spec(), np.zeros(2, np.float32), num_tasks=2
+    )
     replay = server.start_server(config, signature=signature)
     try:
         adder = adders.NStepTransitionAdder(replay.client(), "queue", n_step=3, discount=0.9)
@@ -34,8 +37,9 @@ def test_reader_gives_the_adders_transitions(tmp_path):
             vector_point_mass.run_episode(env, [adder, writer], seed=seed)
             writer.end_episode(rlds_writer.EpisodeMetadata(stage="collect", success=(False, False)))
         writer.close()
-        from_replay = next(dataset.make_replay_iterator(replay.address, "queue", batch_size=12,
-                                                        num_workers_per_iterator=1))
+        from_replay = next(
+            dataset.make_replay_iterator(replay.address, "queue", batch_size=12, num_workers_per_iterator=1)
+        )
     finally:
         replay.stop()
     options = rlds_reader.TransitionOptions(n_step=3, discount=0.9)
@@ -52,15 +56,23 @@ def test_relabelled_rewards_come_from_stored_observations(tmp_path):
     writer.end_episode(rlds_writer.EpisodeMetadata(stage="collect", success=(False, False)))
     writer.close()
     keys = ("position", "privileged/reward_state")
-    stored = _all_transitions(tmp_path, rlds_reader.TransitionOptions(n_step=1, discount=0.5, observation_keys=keys),
-                              batch_size=10)[0]
+    stored = _all_transitions(
+        tmp_path, rlds_reader.TransitionOptions(n_step=1, discount=0.5, observation_keys=keys), batch_size=10
+    )[0]
     same = rlds_reader.TransitionOptions(
-        n_step=1, discount=0.5, observation_keys=keys,
-        relabel=relabel.Relabel(vector_point_mass.reward_fn, vector_point_mass.TASK_NAMES))
+        n_step=1,
+        discount=0.5,
+        observation_keys=keys,
+        relabel=relabel.Relabel(vector_point_mass.reward_fn, vector_point_mass.TASK_NAMES),
+    )
     np.testing.assert_array_equal(_all_transitions(tmp_path, same, batch_size=10)[0].reward, stored.reward)
 
-    later = rlds_reader.TransitionOptions(n_step=1, discount=0.5, observation_keys=keys,
-                                          relabel=relabel.Relabel(vector_point_mass.left_reward_fn, ("left",)))
+    later = rlds_reader.TransitionOptions(
+        n_step=1,
+        discount=0.5,
+        observation_keys=keys,
+        relabel=relabel.Relabel(vector_point_mass.left_reward_fn, ("left",)),
+    )
     [batch] = _all_transitions(tmp_path, later, batch_size=10)
     assert batch.reward.shape == (10, 1)
     expected = (batch.next_observation["position"][:, :1] < 0).astype(np.float32)
@@ -71,7 +83,8 @@ def test_relabelled_rewards_come_from_stored_observations(tmp_path):
 def test_relabel_refuses_a_wrong_shape_or_missing_input(tmp_path):
     synthetic.write_episodes(tmp_path, [0])
     wrong = rlds_reader.TransitionOptions(
-        n_step=1, relabel=relabel.Relabel(lambda obs: np.zeros((1, 3)), ("x", "y", "z"), input_keys=("state",)))
+        n_step=1, relabel=relabel.Relabel(lambda obs: np.zeros((1, 3)), ("x", "y", "z"), input_keys=("state",))
+    )
     with pytest.raises(Exception, match="reward_fn returned shape"):
         _all_transitions(tmp_path, wrong)
     missing = rlds_reader.TransitionOptions(n_step=1, relabel=relabel.Relabel(lambda obs: obs, ("x",)))
@@ -81,15 +94,17 @@ def test_relabel_refuses_a_wrong_shape_or_missing_input(tmp_path):
 
 def test_success_filter_keeps_only_successful_episodes(tmp_path):
     synthetic.write_episodes(tmp_path, [0, 1, 2, 3], length=3, success=[True, False, True, False])
-    options = rlds_reader.TransitionOptions(n_step=2, discount=1.0,
-                                            episode_filter=filters.by_success("a", synthetic.TASKS))
+    options = rlds_reader.TransitionOptions(
+        n_step=2, discount=1.0, episode_filter=filters.by_success("a", synthetic.TASKS)
+    )
     transitions = _all_transitions(tmp_path, options, batch_size=1)
     assert sorted({int(t.observation["state"][0, 0]) for t in transitions}) == [0, 2]
     assert len(transitions) == 2 * 3
     failed = rlds_reader.TransitionOptions(episode_filter=filters.by_success("a", synthetic.TASKS, success=False))
     assert sorted({int(t.observation["state"][0, 0]) for t in _all_transitions(tmp_path, failed)}) == [1, 3]
-    assert len(_all_transitions(tmp_path, rlds_reader.TransitionOptions(
-        episode_filter=filters.by_stage("execute")))) == 0
+    assert (
+        len(_all_transitions(tmp_path, rlds_reader.TransitionOptions(episode_filter=filters.by_stage("execute")))) == 0
+    )
     with pytest.raises(ValueError, match="unknown task 'stack'"):
         filters.by_success("stack", synthetic.TASKS)
 

@@ -1,4 +1,5 @@
 """Episodes written by EpisodeWriter, read back with plain tfds / rlds."""
+
 import json
 import pathlib
 
@@ -24,8 +25,14 @@ def test_real_episodes_round_trip_with_metadata(tmp_path):
         env = vector_point_mass.VectorPointMass(seed=seed, num_steps=5, terminate_at=terminate_at)
         recorded.append(vector_point_mass.run_episode(env, [writer], seed=seed))
         metadata = rlds_writer.EpisodeMetadata(
-            stage="collect", success=(True, seed == 1), policy_version=7 + seed, checkpoint=f"ckpt/{seed}",
-            task_sequence=("right", "up", "right"), triplet="triplet_1", seed=seed)
+            stage="collect",
+            success=(True, seed == 1),
+            policy_version=7 + seed,
+            checkpoint=f"ckpt/{seed}",
+            task_sequence=("right", "up", "right"),
+            triplet="triplet_1",
+            seed=seed,
+        )
         assert writer.end_episode(metadata) == seed
     writer.close()
 
@@ -110,8 +117,10 @@ def test_several_episodes_per_shard_read_back_in_order(tmp_path):
     plain = _episodes(tmp_path)
     assert _seeds(plain) == list(range(10))
     for mine, theirs in zip(ours, plain):
-        np.testing.assert_array_equal(mine["steps"]["observation"]["camera/pixels"],
-                                      np.stack([s["observation"]["camera/pixels"] for s in theirs["steps"]]))
+        np.testing.assert_array_equal(
+            mine["steps"]["observation"]["camera/pixels"],
+            np.stack([s["observation"]["camera/pixels"] for s in theirs["steps"]]),
+        )
     shuffled = _seeds(tfds.as_numpy(rlds_reader.episode_dataset(tmp_path, shuffle_files=True, seed=0)))
     assert sorted(shuffled) == list(range(10)) and shuffled != list(range(10))
 
@@ -121,9 +130,9 @@ def _torn_writer(directory, seeds, length=3, max_shard_bytes=2000):
     synthetic.write_episodes(directory, seeds, length=length, max_shard_bytes=max_shard_bytes)
     (directory / layout.DATASET_INFO).unlink()  # It never closed.
     dataset = layout.load_layout(directory)
-    first_record = dataset.shard_paths[0].read_bytes()[:layout.episode_index(directory)[0]["end"]]
+    first_record = dataset.shard_paths[0].read_bytes()[: layout.episode_index(directory)[0]["end"]]
     with open(dataset.shard_paths[-1], "ab") as f:
-        f.write(first_record[:len(first_record) // 2])  # Half a record.
+        f.write(first_record[: len(first_record) // 2])  # Half a record.
     with open(directory / layout.INDEX, "ab") as f:
         f.write(b'{"episode": %d, "shard": %d, "end": 999999' % (len(seeds), len(dataset.shard_lengths) - 1))
     layout.shard_path(directory, len(dataset.shard_lengths)).write_bytes(b"half an episode")  # A started shard.
@@ -140,7 +149,7 @@ def test_a_killed_writer_leaves_exactly_its_committed_episodes(tmp_path):
     assert _seeds(_chef_episodes(tmp_path)) == list(range(7))
     assert _seeds(_episodes(tmp_path)) == list(range(7))
     restarted = layout.load_layout(tmp_path)
-    assert restarted.shard_lengths[:len(dataset.shard_lengths)] == dataset.shard_lengths  # A new shard after them.
+    assert restarted.shard_lengths[: len(dataset.shard_lengths)] == dataset.shard_lengths  # A new shard after them.
     assert [p.stat().st_size for p in restarted.shard_paths] == list(restarted.shard_ends)  # Tails cut.
     assert len((tmp_path / layout.INDEX).read_bytes().splitlines()) == 7
     assert not list(tmp_path.glob(".*.tmp-*"))
@@ -185,8 +194,11 @@ def test_environment_metadata_is_stored_once(tmp_path):
     writer = rlds_writer.EpisodeWriter(tmp_path, synthetic.TASKS, environment=environment)
     synthetic.write_episode(writer, 0)
     writer.close()
-    assert layout.load_layout(tmp_path).environment == {"object_set": "1", "camera_size": 64,
-                                                        "physics": {"timestep": 0.0025}}
+    assert layout.load_layout(tmp_path).environment == {
+        "object_set": "1",
+        "camera_size": 64,
+        "physics": {"timestep": 0.0025},
+    }
     synthetic.write_episodes(tmp_path / "plain", [0])
     assert layout.load_layout(tmp_path / "plain").environment == {}
     with pytest.raises(ValueError, match="JSON"):
@@ -218,8 +230,10 @@ def test_datasets_of_another_format_are_refused_by_readers_and_writers(tmp_path)
     assert metadata["format_version"] == layout.FORMAT_VERSION == 3
     metadata_path.write_text(json.dumps({**metadata, "format_version": 2}))
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-    with pytest.raises(layout.DatasetError, match="written in dataset format 2, this code reads format 3 .*shard "
-                                                  "layout changed.*collect it again"):
+    with pytest.raises(
+        layout.DatasetError,
+        match="written in dataset format 2, this code reads format 3 .*shard layout changed.*collect it again",
+    ):
         layout.load_layout(tmp_path)
     with pytest.raises(layout.DatasetError, match="written in dataset format 2"):
         rlds_reader.episode_dataset(tmp_path)

@@ -3,12 +3,13 @@
 Its observation carries 'privileged/reward_state' = [x, y] of the mass and a tiny uint8 image,
 like the RGB-Stacking environment, so rewards can be relabelled from stored observations.
 """
+
 from typing import Mapping, Optional
 
 import dm_env
 import numpy as np
-from dm_env import specs
 from dm_control import suite
+from dm_env import specs
 
 TASK_NAMES = ("right", "up")
 
@@ -60,8 +61,12 @@ class VectorPointMass(dm_env.Environment):
 
     def observation_spec(self) -> dict[str, specs.Array]:
         vector = specs.Array((2,), np.float32)
-        return {"position": vector, "velocity": vector, "privileged/reward_state": vector,
-                "camera/pixels": specs.Array((self._image_size, self._image_size, 3), np.uint8)}
+        return {
+            "position": vector,
+            "velocity": vector,
+            "privileged/reward_state": vector,
+            "camera/pixels": specs.Array((self._image_size, self._image_size, 3), np.uint8),
+        }
 
     def action_spec(self):
         return self._env.action_spec()

@@ -1,4 +1,5 @@
 """Node functions for the launcher tests (importable from spawned processes)."""
+
 import os
 import pathlib
 import time
@@ -8,6 +9,7 @@ import numpy as np
 
 def replay_server(port: int) -> None:
     import reverb
+
     table = reverb.Table.queue("items", max_size=1000)
     server = reverb.Server([table], port=port)
     server.wait()
@@ -21,6 +23,7 @@ def producer(address: str, marker_dir: str, crash_first: bool = False) -> None:
         (pathlib.Path(marker_dir) / "crashed").write_text("once")
         os._exit(3)
     import reverb
+
     client = reverb.Client(address)
     i = 0
     while True:
@@ -31,6 +34,7 @@ def producer(address: str, marker_dir: str, crash_first: bool = False) -> None:
 
 def consumer(address: str, num_items: int, out_file: str) -> None:
     import reverb
+
     client = reverb.Client(address)
     values = [int(s[0].data[0]) for s in client.sample("items", num_samples=num_items)]
     pathlib.Path(out_file).write_text(",".join(map(str, values)))

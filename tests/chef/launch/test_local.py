@@ -31,20 +31,24 @@ def test_data_flows_through_reverb_and_a_crashed_worker_is_restarted(tmp_path):
 
 
 def test_worker_out_of_restarts_fails_the_program():
-    program = program_lib.Program([
-        program_lib.Node("actor", nodes.always_crashes, max_restarts=1),
-        program_lib.Node("learner", nodes.sleeps_forever, role="main", kwargs={"marker_dir": "/tmp"}),
-    ])
+    program = program_lib.Program(
+        [
+            program_lib.Node("actor", nodes.always_crashes, max_restarts=1),
+            program_lib.Node("learner", nodes.sleeps_forever, role="main", kwargs={"marker_dir": "/tmp"}),
+        ]
+    )
     with pytest.raises(program_lib.NodeFailure, match="'actor' .* after 1 restarts"):
         local.launch(program)
 
 
 def test_failed_main_node_fails_the_program(tmp_path):
-    program = program_lib.Program([
-        program_lib.Node("sleeper", nodes.sleeps_forever, kwargs={"marker_dir": str(tmp_path)}),
-        # Fails once the sleeper runs (a spawned process can take seconds to start on a busy machine).
-        program_lib.Node("learner", nodes.fails_main, role="main", kwargs={"wait_for_sleeper_in": str(tmp_path)}),
-    ])
+    program = program_lib.Program(
+        [
+            program_lib.Node("sleeper", nodes.sleeps_forever, kwargs={"marker_dir": str(tmp_path)}),
+            # Fails once the sleeper runs (a spawned process can take seconds to start on a busy machine).
+            program_lib.Node("learner", nodes.fails_main, role="main", kwargs={"wait_for_sleeper_in": str(tmp_path)}),
+        ]
+    )
     with pytest.raises(program_lib.NodeFailure, match="'learner' \\(main\\) exited with code 1"):
         local.launch(program)
     pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("sleeper-*")]
@@ -59,11 +63,15 @@ def test_ctrl_c_stops_every_process(tmp_path):
         "prog = p.Program([p.Node('a', nodes.sleeps_forever, kwargs={'marker_dir': d}),\n"
         "                  p.Node('b', nodes.sleeps_forever, role='main', kwargs={'marker_dir': d})])\n"
         "if __name__ == '__main__':\n"
-        "    local.launch(prog)\n")
+        "    local.launch(prog)\n"
+    )
     # As from a terminal: SIGINT at its default, whatever this test process inherited (a shell
     # that starts background jobs, or a test runner, may leave SIGINT ignored, which Python keeps).
-    launcher = subprocess.Popen([sys.executable, "-c", script], cwd=pathlib.Path(__file__).parents[3],
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=pathlib.Path(__file__).parents[3],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("sleeper-*"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -16,8 +16,9 @@ def test_program_needs_a_main_node():
 
 
 def test_unknown_service_address_is_refused():
-    program = program_lib.Program([program_lib.Node(
-        "learner", nodes.consumer, role="main", kwargs={"address": program_lib.Address("replay")})])
+    program = program_lib.Program(
+        [program_lib.Node("learner", nodes.consumer, role="main", kwargs={"address": program_lib.Address("replay")})]
+    )
     with pytest.raises(ValueError, match="no service node has that name"):
         program.validate()
 

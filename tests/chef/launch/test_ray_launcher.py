@@ -8,8 +8,12 @@ from tests.chef.launch import nodes, programs
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=4, include_dashboard=False, configure_logging=False,
-             runtime_env={"env_vars": {"JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "2"}})
+    ray.init(
+        num_cpus=4,
+        include_dashboard=False,
+        configure_logging=False,
+        runtime_env={"env_vars": {"JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "2"}},
+    )
     yield
     ray.shutdown()
 
@@ -28,7 +32,11 @@ def test_ray_failed_main_node_is_reported(local_ray):
 
 
 def test_program_larger_than_the_cluster_is_refused_not_left_waiting(local_ray):
-    program = program_lib.Program([program_lib.Node("learner", nodes.fails_main, role="main", num_cpus=3),
-                                   program_lib.Node("actor", nodes.fails_main, role="worker", num_cpus=2)])
+    program = program_lib.Program(
+        [
+            program_lib.Node("learner", nodes.fails_main, role="main", num_cpus=3),
+            program_lib.Node("actor", nodes.fails_main, role="worker", num_cpus=2),
+        ]
+    )
     with pytest.raises(program_lib.NodeFailure, match="need 5 CPUs together, the Ray cluster has 4"):
         ray_launcher.launch(program)

@@ -2,12 +2,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-import rgb_stacking_env
 import tensorflow_datasets as tfds
 
+import rgb_stacking_env
+from chef import wrappers
 from chef.data import rlds_reader
 from chef.data.rlds_writer import EpisodeWriter
-from chef import wrappers
 from chef.mtopt import collection, decisions, episodes, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
 
@@ -47,8 +47,10 @@ def test_chained_collection_writes_one_episode_per_task_segment(tmp_path):
         assert steps["discount"][-2] == 0.0 and steps["is_terminal"][-1]
 
     # The place segment continues from the pick segment's last state (no reset between them).
-    np.testing.assert_allclose(stored[1]["steps"]["observation"]["rgb30_red/abs_pose"][0],
-                               stored[0]["steps"]["observation"]["rgb30_red/abs_pose"][-1])
+    np.testing.assert_allclose(
+        stored[1]["steps"]["observation"]["rgb30_red/abs_pose"][0],
+        stored[0]["steps"]["observation"]["rgb30_red/abs_pose"][-1],
+    )
     table = episodes.load_episodes(tmp_path, family, KEYS)
     assert table.collected_for == tuple(s["task"] for s in summaries)
     np.testing.assert_array_equal(table.labels, np.stack([e["success"] for e in stored]))
@@ -82,8 +84,9 @@ def test_collection_mixes_scripted_and_learned_chains(tmp_path):
     env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=3, episode_length=100)
     config = collection.CollectionConfig(num_chains=8, pick_steps=4, place_steps=4, decision_period=2)
     learned = _StillChain()
-    summaries = collection.collect_dataset(tmp_path / "mixed", env, family, config, seed=1, learned=learned,
-                                           scripted_fraction=0.5)
+    summaries = collection.collect_dataset(
+        tmp_path / "mixed", env, family, config, seed=1, learned=learned, scripted_fraction=0.5
+    )
     stages = [s["stage"] for s in summaries]
     assert set(stages) == {collection.STAGE, "test_learned"} and len(stages) == 16
     assert learned.tasks == [s["task"] for s in summaries if s["stage"] == "test_learned"]
@@ -92,12 +95,14 @@ def test_collection_mixes_scripted_and_learned_chains(tmp_path):
 
     for fraction, stage in ((0.0, "test_learned"), (1.0, collection.STAGE)):
         single = dataclasses.replace(config, num_chains=2)
-        summaries = collection.collect_dataset(tmp_path / str(fraction), env, family, single, seed=1,
-                                               learned=_StillChain(), scripted_fraction=fraction)
+        summaries = collection.collect_dataset(
+            tmp_path / str(fraction), env, family, single, seed=1, learned=_StillChain(), scripted_fraction=fraction
+        )
         assert {s["stage"] for s in summaries} == {stage}
     with pytest.raises(ValueError, match=r"scripted_fraction must lie in \[0, 1\], got 1.5"):
-        collection.collect_dataset(tmp_path / "bad", env, family, config, seed=1, learned=learned,
-                                   scripted_fraction=1.5)
+        collection.collect_dataset(
+            tmp_path / "bad", env, family, config, seed=1, learned=learned, scripted_fraction=1.5
+        )
 
 
 def test_random_action_probability_replaces_scripted_decisions():
@@ -106,8 +111,9 @@ def test_random_action_probability_replaces_scripted_decisions():
     env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=60)
     spec = env.action_spec()
     for probability, expected_random in ((0.0, (0, 0)), (0.5, (12, 28))):
-        policy, twin = (NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), random_action_probability=p)
-                        for p in (probability, 0.0))
+        policy, twin = (
+            NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), random_action_probability=p) for p in (probability, 0.0)
+        )
         timestep = env.reset()
         for p in (policy, twin):
             p.reset(timestep.observation)
@@ -132,7 +138,8 @@ def test_scripted_picks_end_at_their_first_success_and_deadline_picks_run_on(tmp
     'deadline' every episode runs to the limit."""
     family = rgb_tasks.rgb_task_family()
     env = decisions.with_decision_period(
-        rgb_stacking_env.make(object_set="4", observation_set="state", seed=3, episode_length=600), 5)
+        rgb_stacking_env.make(object_set="4", observation_set="state", seed=3, episode_length=600), 5
+    )
     metadata = collection.EpisodeMetadata(stage="test", success=(), seed=0)
     for episode_end in collection.EPISODE_ENDS:
         writer = EpisodeWriter(tmp_path / episode_end, family.names)
@@ -145,7 +152,7 @@ def test_scripted_picks_end_at_their_first_success_and_deadline_picks_run_on(tmp
         writer.close()
         table = episodes.load_episodes(tmp_path / episode_end, family, KEYS)
         task = family.task_id("lift-red")
-        held = [table.step_labels[start:start + length, task] for start, length in zip(table.starts, table.lengths)]
+        held = [table.step_labels[start : start + length, task] for start, length in zip(table.starts, table.lengths)]
         assert sum(h[-1] for h in held) >= 3  # 4 or more failures in 6 at an 8 % rate: p = 0.0005.
         for h in held:
             if episode_end == "deadline":
@@ -168,6 +175,7 @@ def test_terminate_ends_a_segment_and_one_before_any_action_writes_nothing(tmp_p
         def policy(observation):
             decisions_made.append(decision)
             return None if len(decisions_made) > decision else still
+
         return policy
 
     first = env.reset()
@@ -198,12 +206,15 @@ def test_a_place_segment_starting_with_green_in_hand_is_labelled_with_greens_res
         first = wrappers.reset(env, metadata.seed)
         policy.reset(first.observation)
         policy.start_pick("green")
-        at_place, labels = collection.run_segment(env, first, policy, 220, family, writer, "lift-green", metadata,
-                                                  "deadline")
+        at_place, labels = collection.run_segment(
+            env, first, policy, 220, family, writer, "lift-green", metadata, "deadline"
+        )
         expected.append([labels[t] for t in family.names])  # The simulation's labels where the place starts.
         if labels["lift-green"]:  # What the old labelling used instead of green's resting half-height:
-            held.append(rgb_tasks.resting_half_heights(at_place.observation)["green"] -
-                        rgb_tasks.resting_half_heights(first.observation)["green"])
+            held.append(
+                rgb_tasks.resting_half_heights(at_place.observation)["green"]
+                - rgb_tasks.resting_half_heights(first.observation)["green"]
+            )
         policy.start_place("blue")
         collection.run_segment(env, at_place, policy, 3, family, writer, "place-green-on-blue", metadata, "deadline")
     writer.close()

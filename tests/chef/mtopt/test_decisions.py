@@ -1,12 +1,12 @@
 import dm_env
 import numpy as np
 import pytest
-import rgb_stacking_env
 from dm_env import specs
 
+import rgb_stacking_env
 from chef import wrappers
 from chef.data.rlds_writer import EpisodeWriter
-from chef.mtopt import ablation, collection, decisions, episodes, evaluation, rgb_tasks
+from chef.mtopt import collection, decisions, episodes, evaluation, rgb_tasks, training
 from chef.mtopt.bootstrap import NoisyPickPlace
 from rgb_stacking_env.scripted_policy import Phase
 
@@ -94,17 +94,18 @@ def test_collection_and_evaluation_use_decision_steps(tmp_path):
         calls.append(1)
         return np.zeros(5, np.float32)
 
-    outcomes = evaluation.evaluate_task(env, policy, family, "lift-red", 2, pick_steps=12, place_steps=9,
-                                        decision_period=4)
+    outcomes = evaluation.evaluate_task(
+        env, policy, family, "lift-red", 2, pick_steps=12, place_steps=9, decision_period=4
+    )
     assert len(outcomes) == 2 and len(calls) == 2 * 3
 
 
 def test_grid_strategy_skill_p_is_f_skill_with_the_grid_probabilities():
-    grid = ablation.GridConfig(strategies=("skill_p", "orig"), p_success=1.0, p_failure=0.25)
-    config = ablation.impersonation_config("skill_p", grid)
+    grid = training.GridConfig(strategies=("skill_p", "orig"), p_success=1.0, p_failure=0.25)
+    config = training.impersonation_config("skill_p", grid)
     assert (config.strategy, config.p_success, config.p_failure) == ("skill", 1.0, 0.25)
-    assert ablation.impersonation_config("all", grid).strategy == "all"
+    assert training.impersonation_config("all", grid).strategy == "all"
     with pytest.raises(ValueError, match="strategies"):
-        ablation.GridConfig(strategies=("skill_q",))
+        training.GridConfig(strategies=("skill_q",))
     with pytest.raises(ValueError, match="p_success and p_failure"):
-        ablation.GridConfig(p_failure=1.5)
+        training.GridConfig(p_failure=1.5)

@@ -1,9 +1,10 @@
 """Regression: with episodes ending at the first success QT-Opt learns the known-answer problem of
 `chef.mtopt.point_reach`; with the reward at a fixed deadline the same learner fails on it."""
+
 import pytest
 
+from chef.configs import mtopt
 from chef.mtopt import point_reach
-from experiments import mtopt
 
 
 @pytest.mark.slow  # About 95 s.

@@ -15,10 +15,15 @@ FAMILY = TaskFamily([TaskSpec("a1", "A", bool), TaskSpec("a2", "A", bool), TaskS
 
 def _table() -> EpisodeTable:
     # Episode 0: steps 0-2 (2 transitions), episode 1: steps 3-6 (3 transitions).
-    return EpisodeTable(observations={"x": np.arange(7, dtype=np.float32)[:, None]},
-                        actions=np.arange(7, dtype=np.float32)[:, None] * 10, starts=np.array([0, 3]),
-                        lengths=np.array([3, 4]), collected_for=("a1", "b1"),
-                        labels=np.array([[True, False, False], [False, True, True]]), seeds=np.array([0, 1]))
+    return EpisodeTable(
+        observations={"x": np.arange(7, dtype=np.float32)[:, None]},
+        actions=np.arange(7, dtype=np.float32)[:, None] * 10,
+        starts=np.array([0, 3]),
+        lengths=np.array([3, 4]),
+        collected_for=("a1", "b1"),
+        labels=np.array([[True, False, False], [False, True, True]]),
+        seeds=np.array([0, 1]),
+    )
 
 
 class _FixedPairs:
@@ -32,8 +37,14 @@ class _FixedPairs:
 
 def test_deadline_batches_have_sparse_reward_at_the_episode_end():
     table = _table()
-    batches = TransitionBatches(table, _FixedPairs([0] * 50 + [1] * 50, [0] * 50 + [1] * 50), 100, 0.9,
-                                np.random.default_rng(0), episode_end="deadline")
+    batches = TransitionBatches(
+        table,
+        _FixedPairs([0] * 50 + [1] * 50, [0] * 50 + [1] * 50),
+        100,
+        0.9,
+        np.random.default_rng(0),
+        episode_end="deadline",
+    )
     batch = next(batches)
     x, next_x = batch.observation["x"][:, 0], batch.next_observation["x"][:, 0]
     np.testing.assert_array_equal(next_x, x + 1)
@@ -51,8 +62,15 @@ def test_terminate_examples_are_judged_at_their_own_step():
     step_labels = np.zeros((7, 3), bool)
     step_labels[[1, 4], 0] = True
     table = dataclasses.replace(_table(), step_labels=step_labels)
-    batches = TransitionBatches(table, _FixedPairs([0] * 500 + [1] * 500, [0] * 1000), 1000, 0.9,
-                                np.random.default_rng(0), terminate_fraction=0.25, episode_end="deadline")
+    batches = TransitionBatches(
+        table,
+        _FixedPairs([0] * 500 + [1] * 500, [0] * 1000),
+        1000,
+        0.9,
+        np.random.default_rng(0),
+        terminate_fraction=0.25,
+        episode_end="deadline",
+    )
     batch = next(batches)
     x, switch = batch.observation["x"][:, 0].astype(int), batch.action[:, -1]
     ends = switch == terminate.TERMINATE
@@ -101,8 +119,11 @@ def test_success_batches_reward_each_first_arrival_and_bootstrap_a_cut_failure()
 
 def test_records_route_by_collected_for_and_labels():
     pools = f_skill(_table().records(FAMILY), FAMILY)
-    assert pools == {"a1": {"success": [0], "failure": []}, "a2": {"success": [], "failure": [0]},
-                     "b1": {"success": [1], "failure": []}}
+    assert pools == {
+        "a1": {"success": [0], "failure": []},
+        "a2": {"success": [], "failure": [0]},
+        "b1": {"success": [1], "failure": []},
+    }
     with pytest.raises(ValueError, match="must have 2 rows"):
         _table().with_labels(np.zeros((3, 3)))
 

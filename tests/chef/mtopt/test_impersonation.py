@@ -6,8 +6,14 @@ from chef.mtopt.tasks import TaskFamily, TaskSpec
 from chef.utils.config import ConfigError
 
 # Two skills: lift = {lift_any, lift_red}, place = {place_any, place_red}.
-FAMILY = TaskFamily([TaskSpec("lift_any", "lift", bool), TaskSpec("lift_red", "lift", bool),
-                     TaskSpec("place_any", "place", bool), TaskSpec("place_red", "place", bool)])
+FAMILY = TaskFamily(
+    [
+        TaskSpec("lift_any", "lift", bool),
+        TaskSpec("lift_red", "lift", bool),
+        TaskSpec("place_any", "place", bool),
+        TaskSpec("place_red", "place", bool),
+    ]
+)
 
 
 def _episode(episode_id, task, *successes):
@@ -91,8 +97,9 @@ def test_bad_input_is_named():
 def test_episode_records_from_label_matrix():
     labels = np.array([[1, 1, 0, 0], [0, 0, 0, 0]], bool)
     records = imp.episode_records([10, 11], ["lift_red", "place_any"], labels, FAMILY)
-    assert records[0] == imp.EpisodeRecord(10, "lift_red", {"lift_any": True, "lift_red": True,
-                                                            "place_any": False, "place_red": False})
+    assert records[0] == imp.EpisodeRecord(
+        10, "lift_red", {"lift_any": True, "lift_red": True, "place_any": False, "place_red": False}
+    )
     assert imp.f_orig(records, FAMILY)["place_any"] == {"success": [], "failure": [11]}
     with pytest.raises(ValueError, match="Need labels"):
         imp.episode_records([10], ["lift_red"], labels, FAMILY)

@@ -1,5 +1,5 @@
+from chef.configs import mtopt
 from chef.mtopt import launch_setup
-from experiments import mtopt
 
 
 def test_dataset_dir_names_several_directories():

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from chef.agents.qtopt.learning import QtOptLearner
+from chef.agents.qtopt import builder as builder_lib
+from chef.configs import mtopt as mtopt_experiments
 from chef.data import rlds_reader
-from chef.mtopt import ablation, collection, episodes, launch_setup, online
+from chef.mtopt import collection, episodes, launch_setup, online, training
 from chef.utils import config as config_lib
-from experiments import mtopt as mtopt_experiments
 
 POSES = ("rgb30_red/abs_pose", "rgb30_green/abs_pose", "rgb30_blue/abs_pose", "sawyer/pinch/pose")
 
@@ -26,11 +26,11 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
     config.episode_end = "deadline"
     setup = launch_setup.from_config(config)
     env = launch_setup.make_env(config, setup)
-    learner = QtOptLearner(setup.qtopt, iter(()), env.reset().observation,
-                           *ablation.q_action_bounds(env, setup.grid), jax.random.PRNGKey(0))
+    builder = training.qtopt_builder(setup.qtopt, setup.family, *training.q_action_bounds(env, setup.grid))
+    learner = builder.make_learner(builder.make_network(), iter(()), env.reset().observation, jax.random.PRNGKey(0))
     actors = []
 
-    class RecordingActor(online.QtOptActor):
+    class RecordingActor(builder_lib.QtOptActor):
         """The real actor, recording the task it acts for at every decision."""
 
         def __init__(self, *args, **kwargs):
@@ -42,12 +42,13 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
             self.task_ids.append(self.task_id)
             return super().select_action(observation)
 
-    monkeypatch.setattr(online, "QtOptActor", RecordingActor)
+    monkeypatch.setattr(builder_lib, "QtOptActor", RecordingActor)
     online_config = dataclasses.replace(_online_config(config), chains_per_round=2)
-    summaries = online.collect_round(tmp_path, env, setup.family, learner, setup.qtopt, setup.grid,
-                                     setup.collection, online_config, seed=5)
+    summaries = online.collect_round(
+        tmp_path, env, setup.family, learner, setup.qtopt, setup.grid, setup.collection, online_config, seed=5
+    )
 
-    family, (low, high) = setup.family, ablation.action_bounds(env)
+    family, (low, high) = setup.family, training.action_bounds(env)
     assert [family.task(s["task"]).skill for s in summaries] == ["acquisition", "placement"] * 2
     assert {s["stage"] for s in summaries} == {online.ONLINE_STAGE}
     # Decision period 2: 12 control steps per segment are 6 decisions, each for the segment's task.
@@ -80,12 +81,16 @@ def test_learned_policy_chains_write_online_episodes(tmp_path, monkeypatch):
 
 def test_learned_successes_count_only_the_learned_segments():
     family = launch_setup.from_config(mtopt_experiments.get_config("tiny")).family
-    summaries = [{"chain": 0, "task": "lift-red", "success": True, "stage": online.ONLINE_STAGE},
-                 {"chain": 0, "task": "place-any", "success": False, "stage": online.ONLINE_STAGE},
-                 {"chain": 1, "task": "lift-blue", "success": True, "stage": "mtopt_bootstrap"},
-                 {"chain": 2, "task": "lift-any", "success": False, "stage": online.ONLINE_STAGE}]
-    assert online.learned_successes(summaries, family) == {"acquisition": {"successes": 1, "segments": 2},
-                                                           "placement": {"successes": 0, "segments": 1}}
+    summaries = [
+        {"chain": 0, "task": "lift-red", "success": True, "stage": online.ONLINE_STAGE},
+        {"chain": 0, "task": "place-any", "success": False, "stage": online.ONLINE_STAGE},
+        {"chain": 1, "task": "lift-blue", "success": True, "stage": "mtopt_bootstrap"},
+        {"chain": 2, "task": "lift-any", "success": False, "stage": online.ONLINE_STAGE},
+    ]
+    assert online.learned_successes(summaries, family) == {
+        "acquisition": {"successes": 1, "segments": 2},
+        "placement": {"successes": 0, "segments": 1},
+    }
 
 
 @pytest.mark.parametrize("variant", ["state", "tiny"])
@@ -96,16 +101,19 @@ def test_variants_have_a_valid_online_config(variant):
         assert (online_config.rounds, online_config.steps_per_round, online_config.chains_per_round) == (2, 3, 1)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("rounds", 0, "rounds must be >= 1, got 0"),
-    ("steps_per_round", 0, "steps_per_round must be >= 1, got 0"),
-    ("chains_per_round", -1, "chains_per_round must be >= 1, got -1"),
-    ("epsilon", 1.5, r"epsilon must lie in \[0, 1\], got 1.5"),
-    ("scripted_fraction", -0.25, r"scripted_fraction must lie in \[0, 1\], got -0.25"),
-    ("strategy", "skil", "strategy must be one of .*'skill'.*, got 'skil'"),
-    ("sampler", "balanced", "sampler must be one of .*, got 'balanced'"),
-    ("round", 2, r"unknown field\(s\) \['round'\]"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("rounds", 0, "rounds must be >= 1, got 0"),
+        ("steps_per_round", 0, "steps_per_round must be >= 1, got 0"),
+        ("chains_per_round", -1, "chains_per_round must be >= 1, got -1"),
+        ("epsilon", 1.5, r"epsilon must lie in \[0, 1\], got 1.5"),
+        ("scripted_fraction", -0.25, r"scripted_fraction must lie in \[0, 1\], got -0.25"),
+        ("strategy", "skil", "strategy must be one of .*'skill'.*, got 'skil'"),
+        ("sampler", "balanced", "sampler must be one of .*, got 'balanced'"),
+        ("round", 2, r"unknown field\(s\) \['round'\]"),
+    ],
+)
 def test_bad_online_config_fails_with_a_clear_error(field, value, message):
     config = mtopt_experiments.get_config("tiny")
     config.online[field] = value

@@ -18,15 +18,26 @@ def _q(observation, actions, task_id):  # Peaks at PEAK whatever the state; [B, 
 
 
 def _batch(action: np.ndarray, size: int = 256) -> types.Transition:
-    return types.Transition({"x": np.zeros((size, 1), np.float32)}, np.tile(action, (size, 1)), (), (), {},
-                            extras={TASK_ID: np.zeros(size, np.int32)})
+    return types.Transition(
+        {"x": np.zeros((size, 1), np.float32)},
+        np.tile(action, (size, 1)),
+        (),
+        (),
+        {},
+        extras={TASK_ID: np.zeros(size, np.int32)},
+    )
 
 
 @pytest.mark.parametrize("data_action, data_is_best", [(PEAK, True), (np.array([-1.0, 0.0], np.float32), False)])
 def test_profile_tells_data_actions_at_the_peak_from_ones_cem_moves_away_from(data_action, data_is_best):
-    profile = q_profile.q_profile(_q, _batch(data_action), LOW, HIGH, CemConfig(num_samples=64, num_elites=6,
-                                                                                  num_iterations=3),
-                                  jax.random.PRNGKey(0))
+    profile = q_profile.q_profile(
+        _q,
+        _batch(data_action),
+        LOW,
+        HIGH,
+        CemConfig(num_samples=64, num_elites=6, num_iterations=3),
+        jax.random.PRNGKey(0),
+    )
     assert profile["q_random_spread"] > 0.05
     assert profile["q_cem"] > profile["q_random"]
     if data_is_best:

@@ -23,8 +23,7 @@ def test_rebalanced_batch_has_exact_shares():
     assert sampler.active_tasks == ("big", "rare", "no_success", "no_failure")
     for _ in range(5):
         pairs = sampler.sample(32)
-        assert _counts(pairs) == {(0, True): 2, (0, False): 6, (1, True): 2, (1, False): 6,
-                                  (2, False): 8, (3, True): 8}
+        assert _counts(pairs) == {(0, True): 2, (0, False): 6, (1, True): 2, (1, False): 6, (2, False): 8, (3, True): 8}
         for episode, task, success in zip(pairs.episode_ids, pairs.task_ids, pairs.success):
             assert episode in POOLS[list(POOLS)[task]]["success" if success else "failure"]
 
@@ -46,10 +45,16 @@ def test_uniform_sampler_follows_pool_sizes():
 
 def test_rebalanced_weights_match_the_batch_rule():
     weights = rebalancing.rebalanced_weights(POOLS, success_fraction=0.25)
-    assert weights == {("big", "success"): 1 / 16, ("big", "failure"): 3 / 16,
-                       ("rare", "success"): 1 / 16, ("rare", "failure"): 3 / 16,
-                       ("no_success", "success"): 0.0, ("no_success", "failure"): 0.25,
-                       ("no_failure", "success"): 0.25, ("no_failure", "failure"): 0.0}
+    assert weights == {
+        ("big", "success"): 1 / 16,
+        ("big", "failure"): 3 / 16,
+        ("rare", "success"): 1 / 16,
+        ("rare", "failure"): 3 / 16,
+        ("no_success", "success"): 0.0,
+        ("no_success", "failure"): 0.25,
+        ("no_failure", "success"): 0.25,
+        ("no_failure", "failure"): 0.0,
+    }
 
 
 def test_bad_input_is_rejected():
@@ -70,9 +75,14 @@ def test_pairs_dataset_streams_sampler_batches():
 
 def test_rebalanced_mixture_uses_fixed_weights():
     import tensorflow as tf
+
     pools = {"a": {"success": [0], "failure": [1, 2, 3]}, "b": {"success": [], "failure": [4]}}
-    datasets = {task: {outcome: tf.data.Dataset.from_tensors(f"{task}/{outcome}").repeat()
-                       for outcome in ("success", "failure")} for task in pools}
+    datasets = {
+        task: {
+            outcome: tf.data.Dataset.from_tensors(f"{task}/{outcome}").repeat() for outcome in ("success", "failure")
+        }
+        for task in pools
+    }
     sizes = {t: {o: len(ids) for o, ids in pool.items()} for t, pool in pools.items()}
     mixed = tf_data.rebalanced_mixture(datasets, sizes, success_fraction=0.5, seed=0)
     counts = collections.Counter(x.decode() for x in mixed.take(4000).as_numpy_iterator())

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-import rgb_stacking_env
 
+import rgb_stacking_env
 from chef.mtopt import rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
 
@@ -21,8 +21,9 @@ def test_final_state_from_observation_matches_simulation(env):
     from_sim = rgb_tasks.final_state_from_simulation(env.simulation)
     assert set(from_obs) == set(from_sim)
     for key in from_sim:
-        np.testing.assert_allclose(np.asarray(from_obs[key], float), np.asarray(from_sim[key], float), atol=1e-4,
-                                   err_msg=key)
+        np.testing.assert_allclose(
+            np.asarray(from_obs[key], float), np.asarray(from_sim[key], float), atol=1e-4, err_msg=key
+        )
     # Objects rest on the floor at the start: nothing is lifted or placed.
     assert not any(rgb_tasks.rgb_task_family().success_labels(from_sim).values())
 
@@ -42,9 +43,17 @@ def test_new_tasks_from_names():
     family = rgb_tasks.rgb_task_family(("place-blue-on-red", "place-red-on-green"))
     assert family.names[-2:] == ("place-blue-on-red", "place-red-on-green")
     assert family.task("place-blue-on-red").skill == rgb_tasks.PLACEMENT
-    state = {"red/position": np.array([0.6, 0.0, 0.07]), "blue/position": np.array([0.6, 0.01, 0.11]),
-             "green/position": np.array([0.5, 0.0, 0.07]), "red/half_height": 0.02, "green/half_height": 0.02,
-             "blue/half_height": 0.02, "floor_height": 0.05, "tcp/position": np.zeros(3), "gripper/grasped": False}
+    state = {
+        "red/position": np.array([0.6, 0.0, 0.07]),
+        "blue/position": np.array([0.6, 0.01, 0.11]),
+        "green/position": np.array([0.5, 0.0, 0.07]),
+        "red/half_height": 0.02,
+        "green/half_height": 0.02,
+        "blue/half_height": 0.02,
+        "floor_height": 0.05,
+        "tcp/position": np.zeros(3),
+        "gripper/grasped": False,
+    }
     labels = family.success_labels(state)
     assert labels["place-blue-on-red"] and not labels["place-red-on-blue"] and not labels["place-red-on-green"]
     with pytest.raises(ValueError, match="cannot build task 'place-red-on-red'"):

@@ -6,11 +6,13 @@ from chef.mtopt.tasks import TaskFamily, TaskSpec
 
 
 def _family() -> TaskFamily:
-    return TaskFamily([
-        TaskSpec("a1", "A", lambda s: s["x"] > 0),
-        TaskSpec("b1", "B", lambda s: s["x"] > 1),
-        TaskSpec("a2", "A", lambda s: s["x"] < 0),
-    ])
+    return TaskFamily(
+        [
+            TaskSpec("a1", "A", lambda s: s["x"] > 0),
+            TaskSpec("b1", "B", lambda s: s["x"] > 1),
+            TaskSpec("a2", "A", lambda s: s["x"] < 0),
+        ]
+    )
 
 
 def test_lookups_and_one_hot():
@@ -36,10 +38,17 @@ def test_unknown_names_list_valid_options():
 
 
 def _rgb_state(red, green, blue, tcp=(0.6, 0.0, 0.4), grasped=False):
-    return {"red/position": np.asarray(red), "green/position": np.asarray(green),
-            "blue/position": np.asarray(blue), "red/half_height": 0.02, "green/half_height": 0.02,
-            "blue/half_height": 0.02, "floor_height": 0.05, "tcp/position": np.asarray(tcp),
-            "gripper/grasped": grasped}
+    return {
+        "red/position": np.asarray(red),
+        "green/position": np.asarray(green),
+        "blue/position": np.asarray(blue),
+        "red/half_height": 0.02,
+        "green/half_height": 0.02,
+        "blue/half_height": 0.02,
+        "floor_height": 0.05,
+        "tcp/position": np.asarray(tcp),
+        "gripper/grasped": grasped,
+    }
 
 
 def test_rgb_predicates():
@@ -50,12 +59,12 @@ def test_rgb_predicates():
     assert {t for t, ok in lifted.items() if ok} == {"lift-any", "lift-red"}
     # Red resting on blue (2 cm xy offset; not lifted: bottom 4 cm above the floor), gripper
     # released 10 cm above red.
-    stacked = family.success_labels(_rgb_state([0.72, 0, 0.11], [0.5, 0, 0.07], [0.7, 0, 0.07],
-                                               tcp=(0.72, 0.0, 0.21)))
+    stacked = family.success_labels(_rgb_state([0.72, 0, 0.11], [0.5, 0, 0.07], [0.7, 0, 0.07], tcp=(0.72, 0.0, 0.21)))
     assert {t for t, ok in stacked.items() if ok} == {"place-any", "place-red-on-blue", "stack_leave"}
     # Same stack but still grasped: placed, not left.
-    held = family.success_labels(_rgb_state([0.72, 0, 0.11], [0.5, 0, 0.07], [0.7, 0, 0.07],
-                                            tcp=(0.72, 0.0, 0.21), grasped=True))
+    held = family.success_labels(
+        _rgb_state([0.72, 0, 0.11], [0.5, 0, 0.07], [0.7, 0, 0.07], tcp=(0.72, 0.0, 0.21), grasped=True)
+    )
     assert not held["stack_leave"] and held["place-red-on-blue"]
     # Green beside blue (4 cm away in xy): not placed.
     beside = family.success_labels(_rgb_state([0.5, 0, 0.07], [0.74, 0, 0.11], [0.7, 0, 0.07]))

@@ -1,6 +1,6 @@
 import numpy as np
-import rgb_stacking_env
 
+import rgb_stacking_env
 from chef.mtopt import evaluation, rgb_tasks, terminate
 
 
@@ -22,6 +22,7 @@ def test_evaluation_ends_an_episode_at_the_switch():
         calls.append(1)
         return np.array([0, 0, 0, 0, -1, 1.0 if len(calls) % 2 == 0 else -1.0], np.float32)
 
-    outcomes = evaluation.evaluate_task(env, policy, family, "lift-red", 3, pick_steps=12, place_steps=9,
-                                        decision_period=4, with_terminate=True)
+    outcomes = evaluation.evaluate_task(
+        env, policy, family, "lift-red", 3, pick_steps=12, place_steps=9, decision_period=4, with_terminate=True
+    )
     assert outcomes == [False] * 3 and len(calls) == 3 * 2  # Not 3 decisions: the switch ended each episode.

@@ -36,16 +36,17 @@ def test_stack_pixels_scales_and_concatenates_channels():
     assert stacked.shape == (1, 4, 4, 6)
     np.testing.assert_allclose(stacked[0, 0, 0], [1, 1, 1, 0, 0, 0])
     with pytest.raises(ValueError, match="one image size"):
-        inputs.stack_pixels({"x/pixels": first, "y/pixels": np.zeros((1, 8, 8, 3), np.uint8)},
-                            ("x/pixels", "y/pixels"))
+        inputs.stack_pixels({"x/pixels": first, "y/pixels": np.zeros((1, 8, 8, 3), np.uint8)}, ("x/pixels", "y/pixels"))
 
 
 def test_vector_statistics_follow_the_torso_order_and_standardise_its_inputs():
     rng = np.random.default_rng(0)
-    observation = {"b/pose": rng.normal(3.0, 0.03, (500, 2)).astype(np.float32),  # Centimetre-scale changes,
-                   "a/angle": rng.uniform(0, 255, (500, 1)).astype(np.float32),  # next to a 0-255 reading,
-                   "c/const": np.ones((500, 1), np.float32),  # and a constant.
-                   "cam/pixels": np.zeros((500, 2, 2, 3), np.uint8)}
+    observation = {
+        "b/pose": rng.normal(3.0, 0.03, (500, 2)).astype(np.float32),  # Centimetre-scale changes,
+        "a/angle": rng.uniform(0, 255, (500, 1)).astype(np.float32),  # next to a 0-255 reading,
+        "c/const": np.ones((500, 1), np.float32),  # and a constant.
+        "cam/pixels": np.zeros((500, 2, 2, 3), np.uint8),
+    }
     keys = ("b/pose", "cam/pixels", "a/angle", "c/const")
     mean, std = inputs.vector_statistics(observation, keys)
     assert len(mean) == len(std) == 4  # a/angle, b/pose (2), c/const: sorted vector keys only.
@@ -53,12 +54,15 @@ def test_vector_statistics_follow_the_torso_order_and_standardise_its_inputs():
     np.testing.assert_allclose(std[:3], [observation["a/angle"].std(), *observation["b/pose"].std(0)], rtol=1e-4)
     assert std[3] == inputs.MIN_STD
     vector_keys = ("b/pose", "a/angle", "c/const")
-    raw, standardised = (torsos.ObservationTorso(vector_keys, (8,), vector_mean=m, vector_std=s)
-                         for m, s in (((), ()), (mean, std)))
+    raw, standardised = (
+        torsos.ObservationTorso(vector_keys, (8,), vector_mean=m, vector_std=s) for m, s in (((), ()), (mean, std))
+    )
     batch = {k: observation[k][:4] for k in vector_keys}
     params = raw.init(jax.random.PRNGKey(0), batch)
-    by_hand = {k: (observation[k][:4] - observation[k].mean(0)) / np.maximum(observation[k].std(0), inputs.MIN_STD)
-               for k in vector_keys}
+    by_hand = {
+        k: (observation[k][:4] - observation[k].mean(0)) / np.maximum(observation[k].std(0), inputs.MIN_STD)
+        for k in vector_keys
+    }
     assert max(abs(v).max() for v in by_hand.values()) < inputs.MAX_STANDARDISED  # No clipping here.
     np.testing.assert_allclose(standardised.apply(params, batch), raw.apply(params, by_hand), atol=1e-3)  # float32
 

@@ -11,15 +11,27 @@ NUM_TASKS, ACTION_DIM, BATCH = 3, 4, 5
 
 def _config(share: bool, resnet=None) -> multitask.NetworkConfig:
     keys = ("arm/pose", "wrist/force") + (("cam_a/pixels", "cam_b/pixels") if resnet else ())
-    return multitask.NetworkConfig(observation_keys=keys, resnet=resnet, torso_hidden_sizes=(16,),
-                                   head_hidden_sizes=(8,), share_policy_torso=share, share_critic_torso=share,
-                                   num_atoms=7)
+    return multitask.NetworkConfig(
+        observation_keys=keys,
+        resnet=resnet,
+        torso_hidden_sizes=(16,),
+        head_hidden_sizes=(8,),
+        share_policy_torso=share,
+        share_critic_torso=share,
+        num_atoms=7,
+    )
 
 
 def _observation(config, seed=0):
     rng = np.random.default_rng(seed)
-    return {k: (rng.integers(0, 256, (BATCH, *SPEC[k]), np.uint8) if k.endswith("/pixels")
-                else rng.normal(size=(BATCH, *SPEC[k])).astype(np.float32)) for k in config.observation_keys}
+    return {
+        k: (
+            rng.integers(0, 256, (BATCH, *SPEC[k]), np.uint8)
+            if k.endswith("/pixels")
+            else rng.normal(size=(BATCH, *SPEC[k])).astype(np.float32)
+        )
+        for k in config.observation_keys
+    }
 
 
 @pytest.mark.parametrize("share", [True, False])
@@ -34,7 +46,11 @@ def test_output_shapes(share, resnet):
     np.testing.assert_allclose(stddev, 0.7, atol=0.03)  # init_scale at initialisation.
     critic_params = critic.init(jax.random.PRNGKey(0), observation, jnp.zeros((BATCH, NUM_TASKS, ACTION_DIM)))
     assert critic.apply(critic_params, observation, jnp.zeros((6, BATCH, NUM_TASKS, ACTION_DIM))).shape == (
-        6, BATCH, NUM_TASKS, 7)
+        6,
+        BATCH,
+        NUM_TASKS,
+        7,
+    )
 
 
 def test_critic_head_t_sees_only_action_t():
@@ -61,8 +77,7 @@ def test_torso_sharing(share):
         assert all(leaf.shape[0] == NUM_TASKS for leaf in leaves)
         kernel = max(leaves, key=lambda leaf: leaf.size)
         assert not np.allclose(kernel[0], kernel[1])  # Independently initialised.
-    perturbed = jax.tree_util.tree_map(
-        lambda x: x.at[0].add(0.5) if not share else x + 0.5, torso)
+    perturbed = jax.tree_util.tree_map(lambda x: x.at[0].add(0.5) if not share else x + 0.5, torso)
     new_params = {"params": dict(params["params"], **{"torso" if share else "torsos": perturbed})}
     before = policy.apply(params, observation)[0]
     after = policy.apply(new_params, observation)[0]

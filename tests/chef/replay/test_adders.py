@@ -1,4 +1,5 @@
 """The n-step adder against a hand-computed trajectory, through a real Reverb server."""
+
 import dm_env
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ def _obs(i: float) -> dict[str, np.ndarray]:
 def replay():
     config = tables.ReplayConfig(max_size=100, min_size=1, samples_per_insert=None, queue_size=100)
     signature = tables.transition_signature(
-        _obs(0), np.zeros(1, np.float32), num_tasks=2, extras_spec={"log_prob": np.zeros((), np.float32)})
+        _obs(0), np.zeros(1, np.float32), num_tasks=2, extras_spec={"log_prob": np.zeros((), np.float32)}
+    )
     running = server.start_server(config, signature=signature)
     yield running
     running.stop()
@@ -41,8 +43,9 @@ def _play(adder, rewards, last_discount):
 
 @pytest.mark.parametrize("chunk_length", [None, 1, 3])
 def test_truncation_then_terminal_match_hand_computed(replay, chunk_length):
-    adder = adders.NStepTransitionAdder(replay.client(), replay.config.data_tables, n_step=2, discount=0.5,
-                                        chunk_length=chunk_length)
+    adder = adders.NStepTransitionAdder(
+        replay.client(), replay.config.data_tables, n_step=2, discount=0.5, chunk_length=chunk_length
+    )
     _play(adder, [[1, 0], [2, 10], [4, 20]], last_discount=1.0)  # A time-limit truncation.
     _play(adder, [[1, 1], [3, 3]], last_discount=0.0)  # A terminal (force-termination).
     batch = _read_queue(replay, 5)
@@ -60,8 +63,11 @@ def test_truncation_then_terminal_match_hand_computed(replay, chunk_length):
 def test_abandoned_episode_is_dropped_without_breaking_the_next(replay):
     adder = adders.NStepTransitionAdder(replay.client(), "queue", n_step=3, discount=0.5)
     adder.add_first(dm_env.restart(_obs(0)))
-    adder.add(np.array([9], np.float32), dm_env.transition(np.ones(2, np.float32), _obs(9)),
-              extras={"log_prob": np.float32(0)})  # Window not full yet: nothing written.
+    adder.add(
+        np.array([9], np.float32),
+        dm_env.transition(np.ones(2, np.float32), _obs(9)),
+        extras={"log_prob": np.float32(0)},
+    )  # Window not full yet: nothing written.
     _play(adder, [[1, 0]], last_discount=1.0)
     batch = _read_queue(replay, 1)
     np.testing.assert_allclose(batch.reward, [[1, 0]])

@@ -1,4 +1,5 @@
 """Batches sampled from a uniform replay table filled by the adder from a real environment."""
+
 import dm_env
 import numpy as np
 
@@ -39,8 +40,9 @@ def test_mixed_batches_take_fixed_shares_of_queue_and_replay():
             adder = adders.NStepTransitionAdder(replay.client(), table, n_step=1, discount=0.9)
             adder.add_first(dm_env.restart(observation))
             for step in range(8):
-                timestep = (dm_env.truncation if step == 7 else dm_env.transition)(np.array([value], np.float32),
-                                                                                  observation)
+                timestep = (dm_env.truncation if step == 7 else dm_env.transition)(
+                    np.array([value], np.float32), observation
+                )
                 adder.add(np.zeros(1, np.float32), timestep)
         batches = dataset.make_mixed_replay_dataset(replay.address, ["queue", "replay"], [0.25, 0.75], 8)
         for batch in batches.take(2).as_numpy_iterator():

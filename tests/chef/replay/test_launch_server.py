@@ -1,22 +1,34 @@
-"""launch/replay_server.py serves the configured tables to clients in other processes."""
+"""chef-replay-server serves the configured tables to clients in other processes."""
+
 import os
 import pathlib
 import signal
 import subprocess
-import sys
 
 import portpicker
 import reverb
+
+from tests import commands
 
 _REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
 def test_standalone_server_serves_configured_tables():
     port = portpicker.pick_unused_port()
-    command = [sys.executable, "launch/replay_server.py", f"--port={port}", "--config.max_size=77",
-               "--config.min_size=2", "--config.queue_size=5"]
-    server = subprocess.Popen(command, cwd=_REPO, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    command = [
+        *commands.command("replay_server"),
+        f"--port={port}",
+        "--config.max_size=77",
+        "--config.min_size=2",
+        "--config.queue_size=5",
+    ]
+    server = subprocess.Popen(
+        command,
+        cwd=_REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     try:
         assert server.stdout.readline().strip() == f"replay server listening on port {port}"
         info = reverb.Client(f"localhost:{port}").server_info(timeout=30)

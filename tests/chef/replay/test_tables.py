@@ -8,8 +8,9 @@ from chef.utils.config import ConfigError, from_config
 
 
 def test_tables_from_config():
-    config = from_config(tables.ReplayConfig, {"max_size": 50, "min_size": 5, "samples_per_insert": 8.0,
-                                               "queue_size": 10})
+    config = from_config(
+        tables.ReplayConfig, {"max_size": 50, "min_size": 5, "samples_per_insert": 8.0, "queue_size": 10}
+    )
     by_name = {t.name: t for t in tables.make_tables(config)}
     assert set(by_name) == {"replay", "queue", "variables"}
     assert by_name["replay"].info.max_size == 50
@@ -32,14 +33,17 @@ def test_min_size_only_limiter_and_no_queue():
     assert config.data_tables == ("replay",)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"min_size": 0}, "min_size"),
-    ({"max_size": 10, "min_size": 20}, "min_size"),
-    ({"samples_per_insert": -1.0}, "samples_per_insert"),
-    ({"queue_table": "replay"}, "distinct"),
-    ({"queue_size": -1}, "queue_size"),
-    ({"max_sise": 3}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"min_size": 0}, "min_size"),
+        ({"max_size": 10, "min_size": 20}, "min_size"),
+        ({"samples_per_insert": -1.0}, "samples_per_insert"),
+        ({"queue_table": "replay"}, "distinct"),
+        ({"queue_size": -1}, "queue_size"),
+        ({"max_sise": 3}, "unknown field"),
+    ],
+)
 def test_bad_config_is_named(fields, message):
     with pytest.raises(ConfigError, match=message):
         from_config(tables.ReplayConfig, fields)

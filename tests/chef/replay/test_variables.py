@@ -1,4 +1,5 @@
 """Parameters published by a learner reach actors through the server's address."""
+
 import numpy as np
 import pytest
 

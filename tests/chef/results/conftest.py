@@ -1,4 +1,5 @@
 """Fixtures of the results tests."""
+
 import pathlib
 
 import pytest

@@ -1,4 +1,5 @@
 """A tiny synthetic run directory, written the way the stage scripts write it."""
+
 import json
 import pathlib
 
@@ -18,17 +19,29 @@ EXECUTE_TABLE = {
 def _write_learner(directory: pathlib.Path, steps: int, scale: float = 1.0) -> None:
     writer = MetricsWriter(directory, "learner")
     for step in range(0, steps * 10, 10):
-        writer.write(step, {"critic_loss": scale / (1 + step), "kl_mean": 0.01, "temperature": 0.5,
-                            **{f"q_mean/{t}": step * 0.1 for t in TASKS}})
+        writer.write(
+            step,
+            {
+                "critic_loss": scale / (1 + step),
+                "kl_mean": 0.01,
+                "temperature": 0.5,
+                **{f"q_mean/{t}": step * 0.1 for t in TASKS},
+            },
+        )
     writer.close()
 
 
 def _write_actor(directory: pathlib.Path, index: int, episodes: int) -> None:
     writer = MetricsWriter(directory, f"actor_{index}")
     for episode in range(episodes):
-        writer.write(episode * 400, {"episode": episode,
-                                     **{f"episode_return/{t}": float(episode) for t in TASKS},
-                                     **{f"success/{t}": float(episode % 2) for t in TASKS}})
+        writer.write(
+            episode * 400,
+            {
+                "episode": episode,
+                **{f"episode_return/{t}": float(episode) for t in TASKS},
+                **{f"success/{t}": float(episode % 2) for t in TASKS},
+            },
+        )
     writer.close()
 
 
@@ -41,8 +54,16 @@ def make_run(root: pathlib.Path, name: str = "tiny") -> pathlib.Path:
         _write_actor(collect.subdir("metrics"), index, episodes=4)
     evaluator = MetricsWriter(collect.subdir("metrics"), "evaluator")
     for episode, task in enumerate(TASKS):  # One head per evaluator episode.
-        evaluator.write(episode, {"episode": episode, "policy_version": 10 * episode, f"eval_return/{task}": 2.0 * episode,
-                                  f"eval_success/{task}": float(episode % 2), **{f"success/{t}": 0.0 for t in TASKS}})
+        evaluator.write(
+            episode,
+            {
+                "episode": episode,
+                "policy_version": 10 * episode,
+                f"eval_return/{task}": 2.0 * episode,
+                f"eval_success/{task}": float(episode % 2),
+                **{f"success/{t}": 0.0 for t in TASKS},
+            },
+        )
     evaluator.close()
     collect.mark_done()
 
@@ -63,9 +84,11 @@ def make_run(root: pathlib.Path, name: str = "tiny") -> pathlib.Path:
     execute.mark_done()
 
     pipeline = StageDir(root, name, "pipeline")
-    stage_counts = {"COLLECT": {"1": SuccessCount(1, 10), "2": SuccessCount(3, 10)},
-                    **tables.stage_counts_from_execute(EXECUTE_TABLE),
-                    "FINE-TUNE": {"1": SuccessCount(10, 10), "2": SuccessCount(9, 10)}}
+    stage_counts = {
+        "COLLECT": {"1": SuccessCount(1, 10), "2": SuccessCount(3, 10)},
+        **tables.stage_counts_from_execute(EXECUTE_TABLE),
+        "FINE-TUNE": {"1": SuccessCount(10, 10), "2": SuccessCount(9, 10)},
+    }
     writers.write_pipeline_results(pipeline.path, stage_counts, best_candidate=ranking[0])
     pipeline.mark_done()
     return root / name

@@ -1,7 +1,6 @@
 import pathlib
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -19,6 +18,7 @@ def _outputs_text(notebook: nbformat.NotebookNode) -> str:
 
 def test_notebook_matches_its_builder():
     from notebooks.build_analysis import build
+
     stored = nbformat.read(NOTEBOOK, as_version=4)
     assert [(c.cell_type, c.source) for c in stored.cells] == [(c.cell_type, c.source) for c in build().cells]
 
@@ -26,8 +26,9 @@ def test_notebook_matches_its_builder():
 def test_notebook_runs_on_a_tiny_run(tiny_run, monkeypatch):
     monkeypatch.setenv("CHEF_RUN_DIR", str(tiny_run))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
     text = _outputs_text(notebook)
     assert "| HYPERPARAM | 90% [60-98] | 70% [40-89] | 80% [58-92] |" in text  # Table I
     assert "| mpo_large | 1 |" in text  # EXECUTE ranking

@@ -15,8 +15,13 @@ def test_plot_stage_draws_learner_actor_and_evaluator_curves(tiny_run, tmp_path)
     stage = run_reader.load_run(tiny_run).stage("collect")
     paths = plots.plot_stage(stage, tmp_path / "plots")
     assert sorted(p.name for p in paths) == [
-        "collect_actors_episode_return.png", "collect_actors_success.png",
-        "collect_evaluator_eval_return.png", "collect_evaluator_eval_success.png", "collect_learner.png", "collect_learner_q_mean.png"]
+        "collect_actors_episode_return.png",
+        "collect_actors_success.png",
+        "collect_evaluator_eval_return.png",
+        "collect_evaluator_eval_success.png",
+        "collect_learner.png",
+        "collect_learner_q_mean.png",
+    ]
     assert all(_is_png(p) for p in paths)
 
 
@@ -24,7 +29,10 @@ def test_plot_stage_compares_sweep_candidates(tiny_run, tmp_path):
     stage = run_reader.load_run(tiny_run).stage("sweep")
     paths = plots.plot_stage(stage, tmp_path)
     assert [p.name for p in paths] == [
-        "sweep_candidates_critic_loss.png", "sweep_candidates_kl_mean.png", "sweep_candidates_temperature.png"]
+        "sweep_candidates_critic_loss.png",
+        "sweep_candidates_kl_mean.png",
+        "sweep_candidates_temperature.png",
+    ]
     assert all(_is_png(p) for p in paths)
 
 

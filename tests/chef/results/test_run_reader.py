@@ -85,7 +85,9 @@ def test_missing_stage_and_source_list_what_is_present(tiny_run):
 def test_stage_result_files_follow_the_documented_format(tiny_run):
     run = run_reader.load_run(tiny_run)
     assert run.stage("sweep").results["candidates"]["mpo_small"] == {
-        "overrides": {"agent": "mpo"}, "final_metrics": {"critic_loss": 0.5}}
+        "overrides": {"agent": "mpo"},
+        "final_metrics": {"critic_loss": 0.5},
+    }
     execute = run.stage("execute").results
     assert execute["episodes_per_triplet"] == 10
     assert execute["table"]["bc"]["2"] == {"successes": 1, "episodes": 10}

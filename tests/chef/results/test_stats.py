@@ -6,13 +6,16 @@ from chef.results import stats
 from chef.results.stats import SuccessCount
 
 
-@pytest.mark.parametrize("successes, trials, confidence, expected", [
-    (8, 10, 0.95, (0.4902, 0.9433)),
-    (0, 10, 0.95, (0.0, 0.2775)),
-    (10, 10, 0.95, (0.7225, 1.0)),
-    (50, 100, 0.99, (0.3753, 0.6247)),
-    (1, 2, 0.95, (0.0945, 0.9055)),
-])
+@pytest.mark.parametrize(
+    "successes, trials, confidence, expected",
+    [
+        (8, 10, 0.95, (0.4902, 0.9433)),
+        (0, 10, 0.95, (0.0, 0.2775)),
+        (10, 10, 0.95, (0.7225, 1.0)),
+        (50, 100, 0.99, (0.3753, 0.6247)),
+        (1, 2, 0.95, (0.0945, 0.9055)),
+    ],
+)
 def test_wilson_interval_matches_known_values(successes, trials, confidence, expected):
     low, high = stats.wilson_interval(successes, trials, confidence)
     assert low == pytest.approx(expected[0], abs=1e-4)
@@ -29,11 +32,14 @@ def test_wilson_interval_without_trials_is_nan():
     assert all(math.isnan(v) for v in stats.wilson_interval(0, 0))
 
 
-@pytest.mark.parametrize("successes, trials, confidence, message", [
-    (3, 2, 0.95, "0 <= successes <= trials"),
-    (-1, 2, 0.95, "0 <= successes <= trials"),
-    (1, 2, 1.0, "confidence must be in"),
-])
+@pytest.mark.parametrize(
+    "successes, trials, confidence, message",
+    [
+        (3, 2, 0.95, "0 <= successes <= trials"),
+        (-1, 2, 0.95, "0 <= successes <= trials"),
+        (1, 2, 1.0, "confidence must be in"),
+    ],
+)
 def test_wilson_interval_refuses_bad_input(successes, trials, confidence, message):
     with pytest.raises(ValueError, match=message):
         stats.wilson_interval(successes, trials, confidence)

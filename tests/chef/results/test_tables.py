@@ -15,13 +15,12 @@ TABLE = {
 
 
 def test_markdown_renderer_aligns_numbers_and_shows_missing_values():
-    frame = pd.DataFrame({"name": ["a|b", None], "rate": [0.5, math.nan], "n": [3, 4]},
-                         index=pd.Index(["x", "y"], name="row"))
+    frame = pd.DataFrame(
+        {"name": ["a|b", None], "rate": [0.5, math.nan], "n": [3, 4]}, index=pd.Index(["x", "y"], name="row")
+    )
     assert to_markdown(frame) == (
-        "| row | name | rate | n |\n"
-        "| --- | --- | ---: | ---: |\n"
-        "| x | a\\|b | 0.500 | 3 |\n"
-        "| y | - | - | 4 |\n")
+        "| row | name | rate | n |\n| --- | --- | ---: | ---: |\n| x | a\\|b | 0.500 | 3 |\n| y | - | - | 4 |\n"
+    )
     assert to_markdown(frame[["n"]], index=False) == "| n |\n| ---: |\n| 3 |\n| 4 |\n"
 
 
@@ -31,10 +30,12 @@ def test_triplet_order_is_natural():
 
 def test_ranking_breaks_ties_by_mean_then_name():
     # All pooled 10/20; 'low_mean' has the lower mean over triplets (0/2, 10/18).
-    table = {"low_mean": {"1": C(0, 2), "2": C(10, 18)},
-             "b_even": {"1": C(5, 10), "2": C(5, 10)},
-             "a_even": {"1": C(5, 10), "2": C(5, 10)},
-             "best": {"1": C(6, 10), "2": C(5, 10)}}
+    table = {
+        "low_mean": {"1": C(0, 2), "2": C(10, 18)},
+        "b_even": {"1": C(5, 10), "2": C(5, 10)},
+        "a_even": {"1": C(5, 10), "2": C(5, 10)},
+        "best": {"1": C(6, 10), "2": C(5, 10)},
+    }
     assert tables.rank_candidates(table) == ["best", "a_even", "b_even", "low_mean"]
     assert tables.rank_candidates(TABLE) == ["large", "small", "bc"]
 
@@ -53,7 +54,8 @@ def test_execute_markdown_exact():
         "| --- | ---: | --- | --- | --- |\n"
         "| large | 1 | 80% [49-94] | 90% [60-98] | 85% [64-95] |\n"
         "| small | 2 | 90% [60-98] | 80% [49-94] | 85% [64-95] |\n"
-        "| bc | 3 | 20% [6-51] | 0% [0-28] | 10% [3-30] |\n")
+        "| bc | 3 | 20% [6-51] | 0% [0-28] | 10% [3-30] |\n"
+    )
 
 
 def test_execute_results_round_trip():
@@ -71,9 +73,11 @@ def test_parse_count_table_names_the_bad_cell():
 
 
 def test_table_one_markdown_exact():
-    stage_counts = {"FINE-TUNE": {"1": C(10, 10), "2": C(9, 10)},
-                    "COLLECT": {"1": C(1, 10), "2": C(3, 10)},
-                    **tables.stage_counts_from_execute(TABLE)}
+    stage_counts = {
+        "FINE-TUNE": {"1": C(10, 10), "2": C(9, 10)},
+        "COLLECT": {"1": C(1, 10), "2": C(3, 10)},
+        **tables.stage_counts_from_execute(TABLE),
+    }
     assert stage_counts["HYPERPARAM"] == TABLE["large"]
     assert stage_counts["EXECUTE"] == {"1": C(19, 30), "2": C(17, 30)}
     assert tables.table_one_markdown(stage_counts) == (
@@ -83,7 +87,8 @@ def test_table_one_markdown_exact():
         "| COLLECT | 10% [2-40] | 30% [11-60] | 20% [8-42] |\n"
         "| HYPERPARAM | 80% [49-94] | 90% [60-98] | 85% [64-95] |\n"
         "| EXECUTE | 63% [46-78] | 57% [39-73] | 60% [47-71] |\n"
-        "| FINE-TUNE | 100% [72-100] | 90% [60-98] | 95% [76-99] |\n")
+        "| FINE-TUNE | 100% [72-100] | 90% [60-98] | 95% [76-99] |\n"
+    )
 
 
 def test_table_one_refuses_unknown_stage():

@@ -1,25 +1,32 @@
 """COLLECT end to end at tiny scale: real env, Reverb, learner, actors; killed, then resumed."""
+
 import json
 import os
 import pathlib
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import tensorflow_datasets as tfds
 
 from chef.data import rlds_reader
 from chef.results import run_reader
+from tests import commands
 
 REPO = pathlib.Path(__file__).parents[3]
 
 
 def _collect(root, *extra):
-    return [sys.executable, str(REPO / "launch/collect.py"), "--config=experiments/collect.py:tiny",
-            f"--root_dir={root}", "--run_name=t", "--config.learner.num_steps=120",
-            "--config.input_statistics.episodes=1", *extra]
+    return [
+        *commands.command("collect"),
+        "--config=collect:tiny",
+        f"--root_dir={root}",
+        "--run_name=t",
+        "--config.learner.num_steps=120",
+        "--config.input_statistics.episodes=1",
+        *extra,
+    ]
 
 
 def _episodes(directory) -> list[dict]:
@@ -29,8 +36,9 @@ def _episodes(directory) -> list[dict]:
 
 def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
     stage = tmp_path / "t" / "collect"
-    first = subprocess.Popen(_collect(tmp_path), cwd=REPO, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        _collect(tmp_path), cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 400
     while not list((stage / "checkpoints").glob("step_50")) and time.monotonic() < deadline:
         assert first.poll() is None, "collect exited before its first checkpoint"
@@ -47,8 +55,9 @@ def test_collect_is_killed_then_resumed_without_losing_data(tmp_path):
     assert refused.returncode == 2 and "--resume" in refused.stderr
 
     # --verbosity=0 brings back the INFO logs of the node processes (quiet by default).
-    resumed = subprocess.run(_collect(tmp_path, "--resume", "--verbosity=0"), cwd=REPO, capture_output=True,
-                             text=True, timeout=600)
+    resumed = subprocess.run(
+        _collect(tmp_path, "--resume", "--verbosity=0"), cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     if resumed.returncode != 0:
         pathlib.Path("/tmp/collect_resume_stderr.log").write_text(resumed.stderr)
     assert resumed.returncode == 0, resumed.stderr[-3000:]

@@ -1,10 +1,11 @@
 """Input statistics of scripted episodes, in the order in which the torso flattens its inputs."""
+
 import numpy as np
 import pytest
 
+from chef.configs import collect
 from chef.networks import inputs
 from chef.stages import components, input_statistics
-from experiments import collect
 
 
 def _config(episodes: int = 1):

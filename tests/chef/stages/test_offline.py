@@ -1,11 +1,12 @@
 """Offline training's data: the in-memory and the streamed input give the same batches' layout and
 proportions on real environment datasets, read once per process, and a candidate trains on each."""
+
 import jax
 import numpy as np
 import pytest
 
-from chef.stages import offline
-from experiments import sweep
+from chef.configs import sweep
+from chef.stages import components, offline
 from tests.chef.data import env_episodes
 
 
@@ -35,11 +36,14 @@ def _observation_rows(transitions) -> set[bytes]:
 
 def test_memory_and_stream_batches_agree_in_layout_and_proportions(sources):
     config = _config("memory")
-    loaded = [offline.load_source(group, offline.make_options(config)) for group in sources]
+    spec = components.StageSpec.from_config(config)
+    loaded = [offline.load_source(group, offline.make_options(spec)) for group in sources]
     collect, execute = (_observation_rows(b.gather(np.arange(b.size))) for b in loaded)
     assert collect and execute and not collect & execute
-    batches = {name: offline.make_iterator(_config(name), sources, [0.25, 0.75], seed=0)
-               for name in offline.OFFLINE_INPUTS}
+    batches = {
+        name: offline.make_iterator(components.StageSpec.from_config(_config(name)), sources, [0.25, 0.75], seed=0)
+        for name in offline.OFFLINE_INPUTS
+    }
     first = {name: next(iterator) for name, iterator in batches.items()}
     assert jax.tree_util.tree_structure(first["memory"]) == jax.tree_util.tree_structure(first["stream"])
     for a, b in zip(jax.tree_util.tree_leaves(first["memory"]), jax.tree_util.tree_leaves(first["stream"])):
@@ -51,13 +55,15 @@ def test_memory_and_stream_batches_agree_in_layout_and_proportions(sources):
             head = jax.tree_util.tree_map(lambda x: x[:share], batch)
             tail = jax.tree_util.tree_map(lambda x: x[share:], batch)
             assert _observation_rows(head) <= collect and _observation_rows(tail) <= execute
-    again = offline.make_iterator(config, sources, [0.5, 0.5], seed=1)
+    again = offline.make_iterator(spec, sources, [0.5, 0.5], seed=1)
     assert all(a is b for a, b in zip(again.buffers, loaded))  # The same sources are not read again.
 
 
 @pytest.mark.parametrize("offline_input", offline.OFFLINE_INPUTS)
 def test_a_candidate_trains_and_checkpoints_on_either_input(sources, tmp_path, offline_input):
-    metrics = offline.train(_config(offline_input), sources, [0.5, 0.5], str(tmp_path), progress=False)
+    metrics = offline.train(
+        components.StageSpec.from_config(_config(offline_input)), sources, [0.5, 0.5], str(tmp_path), progress=False
+    )
     assert metrics and all(np.isfinite(v) for v in metrics.values())
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_10", "step_20"]
     assert (tmp_path / "policy").is_dir()

@@ -1,19 +1,22 @@
 """COLLECT's acting processes against a real Reverb server: scripted share, evaluator head cycling."""
+
 import dataclasses
 import json
 
-import jax
 import numpy as np
 import pytest
 import reverb
 import tensorflow_datasets as tfds
 
 from chef import types
+from chef.configs import collect
 from chef.data import layout
-from chef.replay import dataset as replay_dataset, resident, server as server_lib, variables
-from chef.stages import components, online
+from chef.replay import dataset as replay_dataset
+from chef.replay import resident, variables
+from chef.replay import server as server_lib
+from chef.stages import components, evaluator, online
+from chef.stages import episodes as episodes_lib
 from chef.utils import config as config_lib
-from experiments import collect
 
 
 def _config(**actors):
@@ -21,22 +24,28 @@ def _config(**actors):
     config.env.episode_length = 30
     config.actors.update(actors)
     config.evaluator.tasks = ("reach_grasp", "lift")
+    config.evaluator.period_s = 0.0
     config.replay.samples_per_insert = None  # No learner samples here: inserts must never block.
     return config
 
 
 @pytest.fixture
 def replay(tmp_path):
-    config = _config()
-    server = server_lib.start_server(components.replay_config(config), port=None,
-                                     signature=online.replay_signature(config))
+    spec = components.StageSpec.from_config(_config())
+    server = server_lib.start_server(spec.replay, port=None, signature=online.replay_signature(spec))
     address = server.address
-    policy, _ = components.make_networks(config)
-    params = policy.init(jax.random.PRNGKey(0), components.example_batch(config))
-    variables.VariablePublisher(reverb.Client(address), components.replay_config(config).variables_table).publish(
-        {"policy": params}, version=7)
+    builder = spec.mpo_builder()
+    params = builder.init_policy_params(builder.make_networks()[0])
+    variables.VariablePublisher(reverb.Client(address), spec.replay.variables_table).publish(
+        {"policy": params}, version=7
+    )
     yield address
     server.stop()
+
+
+def _inbox(config) -> str:
+    """The replay table actors insert into (the learner's inbox)."""
+    return components.StageSpec.from_config(config).replay.data_tables[0]
 
 
 def _episodes(directory) -> list[dict]:
@@ -54,35 +63,50 @@ def test_actor_mixes_scripted_episodes_in_canonical_actions(replay, tmp_path):
     assert np.all(np.abs(actions) <= 1.0) and actions[:, :3].std() > 0.1  # Canonical units, not m/s.
     rows = [json.loads(line) for line in (tmp_path / "metrics/actor_0.jsonl").read_text().splitlines()]
     assert [r["scripted"] == 1.0 for r in rows] == [s == ("scripted",) for s in sequences]
-    assert reverb.Client(replay).server_info()[components.replay_config(config).data_tables[0]].current_size > 0
+    assert reverb.Client(replay).server_info()[_inbox(config)].current_size > 0
 
 
 @pytest.mark.parametrize("scripted_fraction", [0.0, 1.0])
 def test_actor_marks_scripted_transitions_as_demonstrations(replay, tmp_path, scripted_fraction):
     config = _config(scripted_fraction=scripted_fraction)
     online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
-    table = components.replay_config(config).data_tables[0]  # The inbox queue the learner drains.
+    table = _inbox(config)  # The inbox queue the learner drains.
     batch = next(replay_dataset.make_replay_iterator(replay, table, batch_size=50))  # What the learner reads.
     np.testing.assert_array_equal(batch.extras[types.DEMONSTRATION], np.full(50, scripted_fraction, np.float32))
 
 
 def test_evaluator_cycles_over_its_heads_and_feeds_no_replay(replay, tmp_path):
     config = _config(scripted_fraction=1.0)  # Ignored when evaluating.
-    online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"),
-                     evaluation=True, max_episodes=3)
-    sequences = [tuple(t.decode() for t in e["task_sequence"]) for e in _episodes(tmp_path / "data")]
+    evaluator.run_evaluator(config.to_dict(), replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
+    evaluator.run_evaluator(
+        config.to_dict(), replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=1
+    )  # Restarted: appends and continues its seeds.
+    recorded = _episodes(tmp_path / "data")
+    sequences = [tuple(t.decode() for t in e["task_sequence"]) for e in recorded]
     assert sequences == [("reach_grasp",), ("lift",), ("reach_grasp",)]
+    # The seeds COLLECT's evaluator drew as actor 10_000: evaluations stay comparable across versions.
+    assert [int(e["seed"]) for e in recorded] == [
+        int(np.random.SeedSequence([config.seed, 10_000, i]).generate_state(1)[0]) for i in range(3)
+    ]
     rows = [json.loads(line) for line in (tmp_path / "metrics/evaluator.jsonl").read_text().splitlines()]
     assert ["eval_return/reach_grasp" in r for r in rows] == [True, False, True]
-    assert all(r["policy_version"] == 7 for r in rows)
-    assert reverb.Client(replay).server_info()[components.replay_config(config).data_tables[0]].current_size == 0
+    assert all(r["policy_version"] == 7 and r["scripted"] == 0.0 for r in rows)
+    assert reverb.Client(replay).server_info()[_inbox(config)].current_size == 0
 
 
-@pytest.mark.parametrize("section, values, message", [
-    ("actors", dict(scripted_fraction=1.5), "scripted_fraction must be in"),
-    ("actors", dict(scripted_noise=-0.1), "scripted_noise must be >= 0"),
-    ("evaluator", dict(tasks=("lift", "juggle")), r"\['juggle'\].*have no policy head"),
-])
+def test_episode_seeds_follow_the_seed_stream():
+    assert episodes_lib.episode_seed(3, 0, 5) == int(np.random.SeedSequence([3, 0, 5]).generate_state(1)[0])
+    assert episodes_lib.episode_seed(3, 0, 5) != episodes_lib.episode_seed(3, evaluator.SEED_STREAM, 5)
+
+
+@pytest.mark.parametrize(
+    "section, values, message",
+    [
+        ("actors", dict(scripted_fraction=1.5), "scripted_fraction must be in"),
+        ("actors", dict(scripted_noise=-0.1), "scripted_noise must be >= 0"),
+        ("evaluator", dict(tasks=("lift", "juggle")), r"\['juggle'\].*have no policy head"),
+    ],
+)
 def test_invalid_acting_configs_are_refused(section, values, message):
     config = _config()
     config[section].update(values)
@@ -94,23 +118,31 @@ def test_invalid_acting_configs_are_refused(section, values, message):
 def test_every_collect_variant_is_a_valid_online_config(variant):
     config = collect.get_config(variant)
     components.validate(config, online=True)
-    assert set(components.scheduler_config(config).tasks) <= set(components.head_names(config))
+    spec = components.StageSpec.from_config(config)
+    assert set(spec.scheduler.tasks) <= set(spec.tasks.heads)
 
 
 def test_refilled_replay_holds_the_transitions_the_actor_sent(replay, tmp_path):
     config = _config(scripted_fraction=1.0)
     online.run_actor(config.to_dict(), 0, replay, str(tmp_path / "data"), str(tmp_path / "metrics"), max_episodes=2)
-    table = components.replay_config(config).data_tables[0]
+    table = _inbox(config)
     sent_count = reverb.Client(replay).server_info()[table].current_size
     sent = next(replay_dataset.make_replay_iterator(replay, table, batch_size=sent_count))
 
     def rows(batch):  # Each transition as a comparable tuple, in a canonical order.
-        columns = [batch.action, batch.reward, batch.discount, batch.observation["sawyer/tcp/pose"],
-                   batch.next_observation["sawyer/tcp/pose"]]
+        columns = [
+            batch.action,
+            batch.reward,
+            batch.discount,
+            batch.observation["sawyer/tcp/pose"],
+            batch.next_observation["sawyer/tcp/pose"],
+        ]
         return sorted(map(tuple, np.concatenate([c.reshape(len(c), -1) for c in columns], axis=1).round(5)))
-    replay_config = components.replay_config(config)
+
+    spec = components.StageSpec.from_config(config)
+    replay_config = spec.replay
     resident_replay = resident.ResidentReplay(replay_config, seed=0)
-    assert online.refill_replay(resident_replay, config, [str(tmp_path / "data")], samples_done=0) == sent_count
+    assert online.refill_replay(resident_replay, spec, [str(tmp_path / "data")], samples_done=0) == sent_count
     refilled = resident_replay.buffer.gather(np.arange(sent_count))
     assert rows(refilled) == rows(sent)
     np.testing.assert_array_equal(refilled.extras[types.DEMONSTRATION], 1.0)  # Scripted: marked.
@@ -118,4 +150,4 @@ def test_refilled_replay_holds_the_transitions_the_actor_sent(replay, tmp_path):
     # A smaller buffer keeps the newest whole episodes that fit.
     small = resident.ResidentReplay(dataclasses.replace(replay_config, max_size=sent_count - 1), seed=0)
     newest = layout.episode_index(tmp_path / "data")[-1]["length"] - 1  # Its transitions.
-    assert online.refill_replay(small, config, [str(tmp_path / "data")], samples_done=0) == newest < sent_count
+    assert online.refill_replay(small, spec, [str(tmp_path / "data")], samples_done=0) == newest < sent_count

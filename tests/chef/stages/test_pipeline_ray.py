@@ -1,11 +1,13 @@
 """The whole tiny CHEF pipeline with --launcher=ray (its own module, so pytest-xdist runs it beside
 the local pipeline's tests)."""
+
 import json
 import pathlib
 import subprocess
-import sys
 
 import tensorflow_datasets as tfds
+
+from tests import commands
 
 REPO = pathlib.Path(__file__).parents[3]
 
@@ -13,8 +15,18 @@ REPO = pathlib.Path(__file__).parents[3]
 def test_pipeline_runs_on_ray(tmp_path):
     """COLLECT (replay, learner, actors, evaluator), SWEEP and EXECUTE as Ray actors on a local Ray instance."""
     result = subprocess.run(
-        [sys.executable, "launch/pipeline.py", "--config=experiments/pipeline.py:tiny", f"--root_dir={tmp_path}",
-         "--run_name=r", "--launcher=ray"], cwd=REPO, capture_output=True, text=True, timeout=1200)
+        [
+            *commands.command("pipeline"),
+            "--config=pipeline:tiny",
+            f"--root_dir={tmp_path}",
+            "--run_name=r",
+            "--launcher=ray",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     for stage in ("collect", "sweep", "execute", "finetune", "pipeline"):
         assert (tmp_path / "r" / stage / "DONE").exists()

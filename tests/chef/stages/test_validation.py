@@ -1,23 +1,27 @@
 """Stage configs are checked whole before launch: each rule names the field, the value and what is allowed."""
+
 import pytest
 
+from chef.configs import collect, finetune, pipeline, sweep
 from chef.stages import validation
 from chef.utils import run_dir
 from chef.utils.config import ConfigError
-from experiments import collect, finetune, pipeline, sweep
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("evaluation.triplets", ("7",), "triplets must be a non-empty subset of the test triplets"),
-    ("evaluation.episodes_per_triplet", 0, "episodes_per_triplet must be >= 1, got 0"),
-    ("learner.checkpoint_period", -5, "checkpoint_period must be an integer >= 1, got -5"),
-    ("adder.discount", 1.5, "discount must be in [0, 1], got 1.5"),
-    ("adder.n_step", 0, "n_step must be >= 1, got 0"),
-    ("env.episode_length", 0, "episode_length must be >= 1, got 0"),
-    ("scheduler.main_task", "fly", "fly"),
-    ("input_statistics.episodes", -1, "input_statistics.episodes must be an integer >= 0, got -1"),
-    ("seed", 1.5, "config.seed must be an integer, got 1.5"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("evaluation.triplets", ("7",), "triplets must be a non-empty subset of the test triplets"),
+        ("evaluation.episodes_per_triplet", 0, "episodes_per_triplet must be >= 1, got 0"),
+        ("learner.checkpoint_period", -5, "checkpoint_period must be an integer >= 1, got -5"),
+        ("adder.discount", 1.5, "discount must be in [0, 1], got 1.5"),
+        ("adder.n_step", 0, "n_step must be >= 1, got 0"),
+        ("env.episode_length", 0, "episode_length must be >= 1, got 0"),
+        ("scheduler.main_task", "fly", "fly"),
+        ("input_statistics.episodes", -1, "input_statistics.episodes must be an integer >= 0, got -1"),
+        ("seed", 1.5, "config.seed must be an integer, got 1.5"),
+    ],
+)
 def test_collect_config_rules(field, value, message):
     config = collect.get_config("tiny")
     *parents, leaf = field.split(".")

@@ -46,8 +46,7 @@ def test_rotation():
 
 def test_brightness_scales_within_bounds():
     image = np.full((4, 4, 3), 0.5, np.float32)
-    factors = [float(augment.random_brightness(jax.random.PRNGKey(i), image, 0.2)[0, 0, 0]) / 0.5
-               for i in range(20)]
+    factors = [float(augment.random_brightness(jax.random.PRNGKey(i), image, 0.2)[0, 0, 0]) / 0.5 for i in range(20)]
     assert min(factors) >= 0.8 - 1e-6 and max(factors) <= 1.2 + 1e-6 and np.std(factors) > 0.01
 
 

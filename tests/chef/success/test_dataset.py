@@ -1,7 +1,7 @@
 import numpy as np
-import rgb_stacking_env
 import tensorflow_datasets as tfds
 
+import rgb_stacking_env
 from chef.data import rlds_reader
 from chef.data.rlds_writer import EpisodeWriter
 from chef.mtopt import collection, rgb_tasks
@@ -14,8 +14,9 @@ def test_final_frames_labels_and_groups_from_rlds(tmp_path):
     family = rgb_tasks.rgb_task_family()
     directories = []
     for seed in (4, 5):
-        env = rgb_stacking_env.make(object_set="1", observation_set="vision", camera_size=16, seed=seed,
-                                    episode_length=20)
+        env = rgb_stacking_env.make(
+            object_set="1", observation_set="vision", camera_size=16, seed=seed, episode_length=20
+        )
         writer = EpisodeWriter(tmp_path / str(seed), family.names)
         collection.collect(env, writer, family, collection.CollectionConfig(1, pick_steps=5, place_steps=4), seed)
         writer.close()

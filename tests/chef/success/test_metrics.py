@@ -8,22 +8,34 @@ TASKS = ("lift_red", "lift_blue")
 # Examples 0-3 collected for lift_red, 4-6 for lift_blue.
 PRIMARY = np.array([0, 0, 0, 0, 1, 1, 1])
 LABELS = np.array([[1, 0], [1, 0], [0, 0], [0, 1], [0, 1], [0, 0], [1, 1]], bool)
-PROBS = np.array([[0.9, 0.1],   # red TP, blue TN (other)
-                  [0.2, 0.1],   # red FN, blue TN (other)
-                  [0.7, 0.0],   # red FP, blue TN (other)
-                  [0.1, 0.4],   # red TN, blue FN (other)
-                  [0.6, 0.8],   # red FP (other), blue TP
-                  [0.1, 0.9],   # red TN (other), blue FP
-                  [0.3, 0.95]])  # red FN (other), blue TP
+PROBS = np.array(
+    [
+        [0.9, 0.1],  # red TP, blue TN (other)
+        [0.2, 0.1],  # red FN, blue TN (other)
+        [0.7, 0.0],  # red FP, blue TN (other)
+        [0.1, 0.4],  # red TN, blue FN (other)
+        [0.6, 0.8],  # red FP (other), blue TP
+        [0.1, 0.9],  # red TN (other), blue FP
+        [0.3, 0.95],
+    ]
+)  # red FN (other), blue TP
 
 
 def test_error_rates_in_table_three_layout():
     table = metrics.detector_error_rates(PROBS, LABELS, PRIMARY, TASKS)
-    expected = pd.DataFrame({
-        "total": [4, 3], "successes": [2, 2], "failures": [2, 1], "success_rate": [0.5, 2 / 3],
-        "false_negative_rate": [0.5, 0.0], "false_positive_rate": [0.5, 1.0],
-        "other_task_false_negative_rate": [1.0, 1.0], "other_task_false_positive_rate": [0.5, 0.0],
-    }, index=pd.Index(TASKS, name="task"))
+    expected = pd.DataFrame(
+        {
+            "total": [4, 3],
+            "successes": [2, 2],
+            "failures": [2, 1],
+            "success_rate": [0.5, 2 / 3],
+            "false_negative_rate": [0.5, 0.0],
+            "false_positive_rate": [0.5, 1.0],
+            "other_task_false_negative_rate": [1.0, 1.0],
+            "other_task_false_positive_rate": [0.5, 0.0],
+        },
+        index=pd.Index(TASKS, name="task"),
+    )
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
     assert metrics.accuracy(PROBS, LABELS) == pytest.approx(8 / 14)
 

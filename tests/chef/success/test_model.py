@@ -12,8 +12,9 @@ def test_detector_logits_per_task_match_all_task_logits():
     all_logits = model_lib.all_task_logits(model, params, images)  # [B, T]
     assert all_logits.shape == (2, 4)
     for task in range(4):
-        np.testing.assert_allclose(all_logits[:, task], model.apply(params, images, np.full(2, task)),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            all_logits[:, task], model.apply(params, images, np.full(2, task)), rtol=1e-5, atol=1e-6
+        )
     assert np.ptp(np.asarray(all_logits[0])) > 0  # The task id changes the prediction.
 
 

@@ -1,4 +1,5 @@
 """End to end: the detector learns 'coloured square present' per task on numpy-rendered images."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -18,9 +19,10 @@ def _render(rng, num):
     labels = rng.random((num, len(TASKS))) < 0.5
     for n, t in zip(*np.nonzero(labels)):
         camera, y, x = rng.integers(0, CAMERAS), *rng.integers(2, SIZE - SQUARE - 2, size=2)
-        images[n, camera, y:y + SQUARE, x:x + SQUARE] = COLOURS[t]
-    return training.DetectorDataset(images, labels, primary_task=rng.integers(0, len(TASKS), size=num),
-                                    group=np.arange(num) % 4)
+        images[n, camera, y : y + SQUARE, x : x + SQUARE] = COLOURS[t]
+    return training.DetectorDataset(
+        images, labels, primary_task=rng.integers(0, len(TASKS), size=num), group=np.arange(num) % 4
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,14 @@ def trained():
     dataset = _render(np.random.default_rng(0), 800)
     train, held_out = training.split_by_group(dataset, holdout_groups=[3])
     config = training.DetectorTrainingConfig(
-        num_steps=600, batch_size=48, learning_rate=2e-3, conv_channels=(16, 32), embedding_size=32,
-        hidden_sizes=(32,), augment=augment.AugmentConfig(crop_pad=2, max_rotation=0.1))
+        num_steps=600,
+        batch_size=48,
+        learning_rate=2e-3,
+        conv_channels=(16, 32),
+        embedding_size=32,
+        hidden_sizes=(32,),
+        augment=augment.AugmentConfig(crop_pad=2, max_rotation=0.1),
+    )
     return training.train_success_detector(train, TASKS, config, seed=0), held_out
 
 
@@ -58,8 +66,10 @@ def test_detector_relabels_an_episode(trained):
 
 def test_outcome_pools_and_split():
     labels = np.array([[1, 0], [0, 0], [1, 1]], bool)
-    assert training.outcome_pools(labels, ("a", "b")) == {"a": {"success": [0, 2], "failure": [1]},
-                                                          "b": {"success": [2], "failure": [0, 1]}}
+    assert training.outcome_pools(labels, ("a", "b")) == {
+        "a": {"success": [0, 2], "failure": [1]},
+        "b": {"success": [2], "failure": [0, 1]},
+    }
     dataset = training.DetectorDataset(np.zeros((3, 1, 2, 2, 3), np.uint8), labels, np.zeros(3), np.array([0, 1, 0]))
     train, held_out = training.split_by_group(dataset, [1])
     assert len(train.images) == 2 and held_out.group.tolist() == [1]

@@ -1,4 +1,5 @@
 """Metrics land in JSONL and, by default, in TensorBoard event files readable by TensorBoard."""
+
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.util import tensor_util
 

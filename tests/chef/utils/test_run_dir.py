@@ -31,7 +31,10 @@ def test_a_refused_resume_names_every_changed_key():
     stored = {"adder": {"n_step": 5}, "seed": 0, "tasks": ["lift"]}
     current = {"adder": {"n_step": 3, "chunk_length": 1}, "seed": 0, "tasks": ["lift", "open"]}
     assert run_dir.config_differences(stored, current) == [
-        "adder.chunk_length: absent -> 1", "adder.n_step: 5 -> 3", "tasks: ['lift'] -> ['lift', 'open']"]
+        "adder.chunk_length: absent -> 1",
+        "adder.n_step: 5 -> 3",
+        "tasks: ['lift'] -> ['lift', 'open']",
+    ]
     assert run_dir.config_differences(stored, stored) == []
 
 

@@ -10,8 +10,9 @@ KEYS = ("position", "velocity")
 
 
 def _actor(evaluation: bool, task: int = 0, adder=None, init_scale: float = 0.7):
-    config = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(8,), head_hidden_sizes=(8,),
-                                     init_scale=init_scale)
+    config = multitask.NetworkConfig(
+        observation_keys=KEYS, torso_hidden_sizes=(8,), head_hidden_sizes=(8,), init_scale=init_scale
+    )
     policy, _ = multitask.make_networks(config, num_tasks=3, action_dim=2)
     observation = multitask.example_observation({"position": (2,), "velocity": (2,)}, KEYS)
     params = policy.init(jax.random.PRNGKey(1), observation)
@@ -22,8 +23,11 @@ def _actor(evaluation: bool, task: int = 0, adder=None, init_scale: float = 0.7)
     return mpo.MPOActor(policy, source, task, evaluation, seed=0, adder=adder), policy, params
 
 
-OBSERVATION = {"position": np.array([0.1, -0.2], np.float32), "velocity": np.zeros(2, np.float32),
-               "privileged/reward_state": np.zeros(3, np.float32)}
+OBSERVATION = {
+    "position": np.array([0.1, -0.2], np.float32),
+    "velocity": np.zeros(2, np.float32),
+    "privileged/reward_state": np.zeros(3, np.float32),
+}
 
 
 def test_evaluation_returns_the_clipped_mean_of_the_selected_head():

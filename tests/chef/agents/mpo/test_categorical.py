@@ -28,7 +28,8 @@ def test_projection_matches_rlax_and_sums_to_one():
     probs = jax.nn.softmax(jnp.asarray(rng.normal(size=(4, 3, 51)), jnp.float32))
     projected = categorical.project(atoms, probs, support)
     expected = jax.vmap(rlax.categorical_l2_project, in_axes=(0, 0, None))(
-        atoms.reshape(-1, 51), probs.reshape(-1, 51), support).reshape(4, 3, 51)
+        atoms.reshape(-1, 51), probs.reshape(-1, 51), support
+    ).reshape(4, 3, 51)
     np.testing.assert_allclose(projected, expected, atol=1e-6)
     np.testing.assert_allclose(projected.sum(-1), 1.0, atol=1e-5)
     assert (projected >= 0).all()

@@ -8,36 +8,55 @@ from chef import types
 from chef.agents import mpo
 from chef.agents.mpo import learning
 from chef.networks import multitask
+from chef.task_layout import TaskLayout
 from chef.utils.config import ConfigError, from_config
 
 TASKS = ("t0", "t1", "t2", "t3", "t4", "t5")
 TASK_REWARDS = np.array([0.0, 2.0, 5.0, 8.0, 1.0, 3.0], np.float32)
 KEYS = ("arm/pose", "wrist/force")
 ACTION_DIM = 2
+EXAMPLE = {"arm/pose": np.zeros((1, 3, 2), np.float32), "wrist/force": np.zeros((1, 3), np.float32)}  # [1, ...]
 
 
 def _batches(batch_size: int = 16, seed: int = 0, discount: float = 0.0):
     rng = np.random.default_rng(seed)
     while True:
+
         def observation():
-            return {"arm/pose": rng.normal(size=(batch_size, 3, 2)).astype(np.float32),
-                    "wrist/force": rng.normal(size=(batch_size, 3)).astype(np.float32),
-                    "privileged/reward_state": np.zeros((batch_size, 4), np.float32)}
-        yield types.Transition(observation(), rng.uniform(-1, 1, (batch_size, ACTION_DIM)).astype(np.float32),
-                               np.tile(TASK_REWARDS, (batch_size, 1)), np.full((batch_size,), discount, np.float32),
-                               observation(), extras={"ignored": np.zeros(batch_size)})
+            return {
+                "arm/pose": rng.normal(size=(batch_size, 3, 2)).astype(np.float32),
+                "wrist/force": rng.normal(size=(batch_size, 3)).astype(np.float32),
+                "privileged/reward_state": np.zeros((batch_size, 4), np.float32),
+            }
+
+        yield types.Transition(
+            observation(),
+            rng.uniform(-1, 1, (batch_size, ACTION_DIM)).astype(np.float32),
+            np.tile(TASK_REWARDS, (batch_size, 1)),
+            np.full((batch_size,), discount, np.float32),
+            observation(),
+            extras={"ignored": np.zeros(batch_size)},
+        )
 
 
-NETWORK = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
-                                  num_atoms=11)
+NETWORK = multitask.NetworkConfig(
+    observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,), num_atoms=11
+)
 
 
 def _learner(tasks=(), iterator=None, **overrides) -> mpo.MPOLearner:
     network = NETWORK
     config = mpo.MPOConfig(network=network, tasks=tasks, num_samples=4, v_min=0.0, v_max=10.0, **overrides)
     num_tasks = len(tasks) or len(TASKS)
-    return mpo.MPOLearner(multitask.make_networks(network, num_tasks, ACTION_DIM), config,
-                          iterator or _batches(), jax.random.PRNGKey(0), TASKS)
+    return mpo.MPOLearner(
+        multitask.make_networks(network, num_tasks, ACTION_DIM),
+        config,
+        config.task_layout(TASKS),
+        EXAMPLE,
+        ACTION_DIM,
+        iterator or _batches(),
+        jax.random.PRNGKey(0),
+    )
 
 
 def test_critic_heads_learn_their_own_task_values_on_a_task_subset():
@@ -64,8 +83,9 @@ def test_target_networks_are_copied_every_period():
         learner.step()
         online, target = (leaves(v) for v in learner.get_variables(["online_policy", "policy"]))
         assert np.array_equal(online, target) == (step % 3 == 0), step
-        assert np.array_equal(leaves(learner.state.critic_params),
-                              leaves(learner.state.target_critic_params)) == (step % 3 == 0)
+        assert np.array_equal(leaves(learner.state.critic_params), leaves(learner.state.target_critic_params)) == (
+            step % 3 == 0
+        )
 
 
 def test_checkpoint_restore_is_bit_exact(tmp_path):
@@ -93,10 +113,12 @@ def test_get_variables_rejects_unknown_names():
 def test_config_validation_and_task_selection():
     network = {"observation_keys": ["arm/pose"]}
     config = from_config(mpo.MPOConfig, {"network": network, "tasks": ["t3", "t1"]})
-    assert config.task_indices(TASKS) == (3, 1)
+    assert config.task_layout(TASKS) == TaskLayout(("t3", "t1"), TASKS)
+    assert config.task_layout(TASKS).reward_columns == (3, 1)
+    assert from_config(mpo.MPOConfig, {"network": network}).task_layout(TASKS).heads == TASKS
     assert config.network.num_atoms == 51 and config.num_samples == 20
     with pytest.raises(ValueError, match="unknown tasks"):
-        config.task_indices(("a", "b"))
+        config.task_layout(("a", "b"))
     with pytest.raises(ConfigError, match="epsilon"):
         from_config(mpo.MPOConfig, {"network": network, "epsilon": 0.0})
     with pytest.raises(ConfigError, match="privileged"):
@@ -118,25 +140,46 @@ def test_pixel_learner_with_separate_torsos_updates_every_head():
     rng = np.random.default_rng(0)
 
     def observation():
-        return {"cam_a/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
-                "cam_b/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
-                "wrist/force": rng.normal(size=(4, 3)).astype(np.float32)}
-    batch = types.Transition(observation(), rng.uniform(-1, 1, (4, ACTION_DIM)).astype(np.float32),
-                             rng.uniform(0, 1, (4, 2)).astype(np.float32), np.full((4,), 0.9, np.float32),
-                             observation())
-    network = multitask.NetworkConfig(observation_keys=keys, resnet="small", torso_hidden_sizes=(8,),
-                                      head_hidden_sizes=(8,), num_atoms=5, share_policy_torso=False,
-                                      share_critic_torso=False)
+        return {
+            "cam_a/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
+            "cam_b/pixels": rng.integers(0, 256, (4, 8, 8, 3), np.uint8),
+            "wrist/force": rng.normal(size=(4, 3)).astype(np.float32),
+        }
+
+    batch = types.Transition(
+        observation(),
+        rng.uniform(-1, 1, (4, ACTION_DIM)).astype(np.float32),
+        rng.uniform(0, 1, (4, 2)).astype(np.float32),
+        np.full((4,), 0.9, np.float32),
+        observation(),
+    )
+    network = multitask.NetworkConfig(
+        observation_keys=keys,
+        resnet="small",
+        torso_hidden_sizes=(8,),
+        head_hidden_sizes=(8,),
+        num_atoms=5,
+        share_policy_torso=False,
+        share_critic_torso=False,
+    )
     config = mpo.MPOConfig(network=network, num_samples=2, v_max=10.0)
-    learner = mpo.MPOLearner(multitask.make_networks(network, 2, ACTION_DIM), config, iter([batch] * 3),
-                             jax.random.PRNGKey(0), ("a", "b"))
+    learner = mpo.MPOLearner(
+        multitask.make_networks(network, 2, ACTION_DIM),
+        config,
+        TaskLayout.all_tasks(("a", "b")),
+        jax.tree_util.tree_map(lambda x: x[:1], batch.observation),
+        ACTION_DIM,
+        iter([batch] * 3),
+        jax.random.PRNGKey(0),
+    )
     before = jax.device_get(learner.state.critic_params)
     metrics = learner.step()
     assert np.isfinite(list(metrics.values())).all()
     torsos_before = before["params"]["torsos"]
     torsos_after = jax.device_get(learner.state.critic_params)["params"]["torsos"]
-    kernel_before, kernel_after = (max(jax.tree_util.tree_leaves(t), key=lambda x: x.size)
-                                   for t in (torsos_before, torsos_after))
+    kernel_before, kernel_after = (
+        max(jax.tree_util.tree_leaves(t), key=lambda x: x.size) for t in (torsos_before, torsos_after)
+    )
     for task in range(2):  # Each task's own torso received a gradient step.
         assert not np.array_equal(kernel_before[task], kernel_after[task])
 
@@ -152,8 +195,14 @@ def _marked_batches(demonstration_action, batch_size: int = 16):
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_demonstration_weight_clones_the_marked_actions(weight):
     target = np.array([0.6, -0.6], np.float32)
-    learner = _learner(tasks=("t1", "t3"), iterator=_marked_batches(target), demonstration_weight=weight,
-                       policy_learning_rate=1e-2, target_update_period=1, init_log_alpha_mean=0.0)
+    learner = _learner(
+        tasks=("t1", "t3"),
+        iterator=_marked_batches(target),
+        demonstration_weight=weight,
+        policy_learning_rate=1e-2,
+        target_update_period=1,
+        init_log_alpha_mean=0.0,
+    )
     for _ in range(150):
         metrics = learner.step()
     policy, _ = multitask.make_networks(NETWORK, 2, ACTION_DIM)
@@ -166,17 +215,26 @@ def test_demonstration_weight_clones_the_marked_actions(weight):
 
 
 def test_demonstration_weight_without_marks_is_refused():
+    learner = _learner(demonstration_weight=1.0)  # The batches are first read by step().
     with pytest.raises(ValueError, match="extras\\['demonstration'\\]"):
-        _learner(demonstration_weight=1.0)
+        learner.step()
 
 
 # Metrics of four updates on fixed inputs, recorded with the update before the scatter-add
 # projection and the donated/scanned steps (commit 7ad2a16): the maths must not change.
 RECORDED = {
-    "critic_loss": [[2.39976, 2.397755, 2.397754], [2.397894, 2.398655, 2.39713], [2.396781, 2.397885, 2.398205],
-                    [2.398035, 2.397758, 2.397905]],
-    "q_mean": [[4.999745, 4.994934, 5.000522], [4.998753, 4.995805, 5.002989], [4.997972, 4.994727, 5.001321],
-               [4.995902, 4.996143, 5.001073]],
+    "critic_loss": [
+        [2.39976, 2.397755, 2.397754],
+        [2.397894, 2.398655, 2.39713],
+        [2.396781, 2.397885, 2.398205],
+        [2.398035, 2.397758, 2.397905],
+    ],
+    "q_mean": [
+        [4.999745, 4.994934, 5.000522],
+        [4.998753, 4.995805, 5.002989],
+        [4.997972, 4.994727, 5.001321],
+        [4.995902, 4.996143, 5.001073],
+    ],
     "temperature": [[10.000046] * 3, [9.990046] * 3, [9.980046] * 3, [9.970046] * 3],
     "policy_grad_norm": [3.730512, 3.310805, 2.863098, 3.61806],
     "critic_grad_norm": [1.369673, 0.448007, 0.453327, 0.239815],
@@ -184,18 +242,29 @@ RECORDED = {
 
 
 def _recorded_setup():
-    network = multitask.NetworkConfig(observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,),
-                                      num_atoms=11)
+    network = multitask.NetworkConfig(
+        observation_keys=KEYS, torso_hidden_sizes=(16,), head_hidden_sizes=(16,), num_atoms=11
+    )
     config = mpo.MPOConfig(network=network, num_samples=4, v_min=0.0, v_max=10.0, target_update_period=2)
     rng = np.random.default_rng(7)
 
     def observation():
-        return {"arm/pose": rng.normal(size=(8, 3, 2)).astype(np.float32),
-                "wrist/force": rng.normal(size=(8, 3)).astype(np.float32)}
-    batches = [types.Transition(observation(), rng.uniform(-1, 1, (8, 2)).astype(np.float32),
-                                rng.uniform(0, 2, (8, 3)).astype(np.float32),
-                                np.where(rng.uniform(size=8) < 0.3, 0.0, 0.95).astype(np.float32), observation(), {})
-               for _ in range(4)]
+        return {
+            "arm/pose": rng.normal(size=(8, 3, 2)).astype(np.float32),
+            "wrist/force": rng.normal(size=(8, 3)).astype(np.float32),
+        }
+
+    batches = [
+        types.Transition(
+            observation(),
+            rng.uniform(-1, 1, (8, 2)).astype(np.float32),
+            rng.uniform(0, 2, (8, 3)).astype(np.float32),
+            np.where(rng.uniform(size=8) < 0.3, 0.0, 0.95).astype(np.float32),
+            observation(),
+            {},
+        )
+        for _ in range(4)
+    ]
     policy, critic = multitask.make_networks(network, 3, 2)
     state = learning.init_training_state(policy, critic, config, batches[0].observation, 2, jax.random.PRNGKey(3))
     return policy, critic, config, batches, state
@@ -222,9 +291,17 @@ def test_multi_update_step_runs_the_same_updates_as_single_steps():
 
 def test_learner_with_several_updates_per_step_matches_one_update_per_step():
     def learner(updates_per_step, iterator):
-        return mpo.MPOLearner(multitask.make_networks(NETWORK, len(TASKS), ACTION_DIM),
-                              mpo.MPOConfig(network=NETWORK, num_samples=4, v_min=0.0, v_max=10.0), iterator,
-                              jax.random.PRNGKey(0), TASKS, updates_per_step=updates_per_step)
+        return mpo.MPOLearner(
+            multitask.make_networks(NETWORK, len(TASKS), ACTION_DIM),
+            mpo.MPOConfig(network=NETWORK, num_samples=4, v_min=0.0, v_max=10.0),
+            TaskLayout.all_tasks(TASKS),
+            EXAMPLE,
+            ACTION_DIM,
+            iterator,
+            jax.random.PRNGKey(0),
+            updates_per_step=updates_per_step,
+        )
+
     batches = list(itertools.islice(_batches(discount=0.9), 6))
     single = learner(1, iter(batches))
     for _ in range(6):

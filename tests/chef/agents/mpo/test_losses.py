@@ -5,13 +5,23 @@ import optax
 
 from chef.agents.mpo import losses
 
-HP = losses.MPOHyperParams(epsilon=0.1, epsilon_mean=0.0025, epsilon_stddev=1e-6, epsilon_penalty=0.001,
-                           per_dim_constraining=True, action_penalization=True)
+HP = losses.MPOHyperParams(
+    epsilon=0.1,
+    epsilon_mean=0.0025,
+    epsilon_stddev=1e-6,
+    epsilon_penalty=0.001,
+    per_dim_constraining=True,
+    action_penalization=True,
+)
 
 
 def _duals(num_tasks: int, action_dim: int, log_alpha: float = 10.0) -> losses.DualParams:
-    return losses.DualParams(jnp.full((num_tasks,), 1.0), jnp.full((num_tasks, action_dim), log_alpha),
-                             jnp.full((num_tasks, action_dim), log_alpha), jnp.full((num_tasks,), 1.0))
+    return losses.DualParams(
+        jnp.full((num_tasks,), 1.0),
+        jnp.full((num_tasks, action_dim), log_alpha),
+        jnp.full((num_tasks, action_dim), log_alpha),
+        jnp.full((num_tasks,), 1.0),
+    )
 
 
 def test_weights_and_temperature_loss_hand_computed():
@@ -24,8 +34,9 @@ def test_weights_and_temperature_loss_hand_computed():
     np.testing.assert_allclose(loss, [expected_loss], rtol=1e-6)
     # d/d eta of the dual: epsilon + log mean exp(Q/eta) - E_w[Q] / eta.
     grad = jax.grad(lambda e: losses.weights_and_temperature_loss(q, 0.1, e)[1].sum())(eta)
-    np.testing.assert_allclose(grad, [0.1 + np.log(np.mean(np.exp([0, .5, 1]))) - expected_w @ [0, 1, 2] / 2.0],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        grad, [0.1 + np.log(np.mean(np.exp([0, 0.5, 1]))) - expected_w @ [0, 1, 2] / 2.0], rtol=1e-5
+    )
 
 
 def test_weights_are_per_task():
@@ -80,8 +91,9 @@ def _solve_m_step(epsilon_mean: float, steps: int = 300) -> tuple[np.ndarray, np
     target_mean, target_stddev, actions, q = _random_problem(1)
     hp = HP._replace(epsilon_mean=epsilon_mean, epsilon_stddev=epsilon_mean * 1e-3)
     params = (target_mean, jnp.log(target_stddev), _duals(2, 3, log_alpha=0.0))
-    optimiser = optax.multi_transform({"policy": optax.adam(1e-2), "duals": optax.adam(5e-2)},
-                                      ("policy", "policy", "duals"))
+    optimiser = optax.multi_transform(
+        {"policy": optax.adam(1e-2), "duals": optax.adam(5e-2)}, ("policy", "policy", "duals")
+    )
 
     def loss(params):
         mean, log_std, duals = params
@@ -139,7 +151,7 @@ def test_demonstration_loss_hand_computed_and_masked():
 def test_demonstration_loss_moves_the_mean_not_the_stddev():
     mean, stddev = jnp.zeros((3, 2, 1)), jnp.ones((3, 2, 1))
     grad_mean, grad_stddev = jax.grad(
-        lambda m, s: losses.demonstration_loss(m, s, jnp.ones((3, 1)), jnp.array([1.0, 1.0, 0.0])).sum(),
-        argnums=(0, 1))(mean, stddev)
+        lambda m, s: losses.demonstration_loss(m, s, jnp.ones((3, 1)), jnp.array([1.0, 1.0, 0.0])).sum(), argnums=(0, 1)
+    )(mean, stddev)
     assert np.all(grad_mean[:2] < 0) and np.all(grad_mean[2] == 0)  # Descent raises the mean towards 1.
     np.testing.assert_array_equal(grad_stddev, 0.0)

@@ -1,5 +1,6 @@
 """Learning evidence: distributional MPO on dm_control point_mass (real MuJoCo),
 single-task and two tasks with two heads of one network."""
+
 import numpy as np
 
 from tests.chef.agents.mpo import point_mass

@@ -18,8 +18,16 @@ def _negative_quadratic(actions):  # [B, N, A] -> [B, N]
 
 def test_cem_finds_the_maximum_of_each_row():
     config = CemConfig(num_samples=64, num_elites=6, num_iterations=3)
-    maximize = jax.jit(functools.partial(cem.cem_maximize, _negative_quadratic, batch_size=4,
-                                         action_min=-np.ones(3), action_max=np.ones(3), config=config))
+    maximize = jax.jit(
+        functools.partial(
+            cem.cem_maximize,
+            _negative_quadratic,
+            batch_size=4,
+            action_min=-np.ones(3),
+            action_max=np.ones(3),
+            config=config,
+        )
+    )
     action, score = maximize(jax.random.PRNGKey(0))
     np.testing.assert_allclose(action, OPTIMA, atol=0.12)
     np.testing.assert_allclose(score, _negative_quadratic(action[:, None])[:, 0], atol=1e-6)
@@ -37,8 +45,9 @@ def test_more_iterations_get_closer():
 
 def test_actions_stay_in_the_box():
     action_min, action_max = np.array([-0.2, 0.0]), np.array([0.2, 0.5])
-    action, _ = cem.cem_maximize(lambda a: a.sum(-1), jax.random.PRNGKey(2), 3, action_min, action_max,
-                                 CemConfig(num_iterations=3))
+    action, _ = cem.cem_maximize(
+        lambda a: a.sum(-1), jax.random.PRNGKey(2), 3, action_min, action_max, CemConfig(num_iterations=3)
+    )
     assert np.all(action >= action_min) and np.all(action <= action_max)
     np.testing.assert_allclose(action, np.broadcast_to(action_max, (3, 2)), atol=0.02)  # Corner maximiser.
 
@@ -54,7 +63,7 @@ def test_binary_dimensions_are_scored_only_at_their_bounds():
 
     def score(actions):  # Best at a gripper value of 100, which a switch cannot take.
         seen.append(actions[..., 1])
-        return -(actions[..., 0] - 0.5) ** 2 - ((actions[..., 1] - 100.0) / 255.0) ** 2
+        return -((actions[..., 0] - 0.5) ** 2) - ((actions[..., 1] - 100.0) / 255.0) ** 2
 
     config = CemConfig(num_samples=64, num_elites=6, num_iterations=3, binary_dims=(1,))
     action, _ = cem.cem_maximize(score, jax.random.PRNGKey(3), 2, action_min, action_max, config)

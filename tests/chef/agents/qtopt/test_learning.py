@@ -1,4 +1,5 @@
 """QT-Opt must learn two sparse-reward point-reaching tasks from shared random data."""
+
 import jax
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from chef import types
 from chef.agents.qtopt import actor as actor_lib
 from chef.agents.qtopt import learning, networks
+from chef.agents.qtopt.builder import QtOptBuilder
 from chef.agents.qtopt.config import CemConfig, QtOptConfig
 from chef.mtopt import impersonation, rebalancing
 from chef.mtopt.tasks import TaskFamily, TaskSpec
@@ -51,7 +53,8 @@ def _batches(positions, actions, sampler, rng, batch_size):
             reward=(last & success[episode, task]).astype(np.float32),
             discount=np.where(last, 0.0, GAMMA).astype(np.float32),
             next_observation=_observation(positions[episode, t + 1], HORIZON - t - 1),
-            extras={learning.TASK_ID: task})
+            extras={learning.TASK_ID: task},
+        )
 
 
 def _success_rate(actor, task_id, rng, num=100):
@@ -70,34 +73,53 @@ def test_qtopt_learns_both_tasks_from_shared_data():
     positions, actions = _random_episodes(rng, 4000)
     labels = _successes(positions[:, -1])
     random_rate = labels.mean(0)  # [T]
-    episodes = [impersonation.EpisodeRecord(i, FAMILY.names[i % 2], dict(zip(FAMILY.names, labels[i])))
-                for i in range(len(labels))]
+    episodes = [
+        impersonation.EpisodeRecord(i, FAMILY.names[i % 2], dict(zip(FAMILY.names, labels[i])))
+        for i in range(len(labels))
+    ]
     pools = impersonation.f_all(episodes, FAMILY)
     sampler = rebalancing.RebalancedSampler(pools, success_fraction=0.5, rng=rng)
-    config = QtOptConfig(observation_keys=("position", "steps_left"), num_tasks=2, torso_hidden_sizes=(64,),
-                         head_hidden_sizes=(64, 64), learning_rate=3e-3, batch_size=64, target_tau=0.05,
-                         lagged_target_period=50, cem=CemConfig(num_samples=32, num_elites=4))
-    learner = learning.QtOptLearner(config, _batches(positions, actions, sampler, rng, config.batch_size),
-                                    _observation(positions[0, 0], HORIZON), ACTION_MIN, ACTION_MAX,
-                                    jax.random.PRNGKey(0))
+    config = QtOptConfig(
+        observation_keys=("position", "steps_left"),
+        num_tasks=2,
+        torso_hidden_sizes=(64,),
+        head_hidden_sizes=(64, 64),
+        learning_rate=3e-3,
+        batch_size=64,
+        target_tau=0.05,
+        lagged_target_period=50,
+        cem=CemConfig(num_samples=32, num_elites=4),
+    )
+    builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
+    batches = _batches(positions, actions, sampler, rng, config.batch_size)
+    learner = builder.make_learner(
+        builder.make_network(), batches, _observation(positions[0, 0], HORIZON), jax.random.PRNGKey(0)
+    )
     first = float(learner.step()["loss"])
     learner.run(1500)
     metrics = jax.device_get(learner.step())
     assert metrics["loss"] < first
-    actor = actor_lib.QtOptActor(learner.network, learner, ACTION_MIN, ACTION_MAX, config.cem, task_id=0,
-                                 epsilon=0.0, seed=1)
+    actor = actor_lib.QtOptActor(
+        learner.network, learner, ACTION_MIN, ACTION_MAX, config.cem, task_id=0, epsilon=0.0, seed=1
+    )
     rates = [_success_rate(actor, task, np.random.default_rng(2)) for task in range(2)]
     assert max(random_rate) < 0.15
     assert min(rates) > 0.7, (rates, random_rate)
 
 
 def test_learner_rejects_batches_without_task_ids():
-    transition = types.Transition({"position": np.zeros((1, 2), np.float32)}, np.zeros((1, 2), np.float32),
-                                  np.zeros(1, np.float32), np.ones(1, np.float32),
-                                  {"position": np.zeros((1, 2), np.float32)})
+    transition = types.Transition(
+        {"position": np.zeros((1, 2), np.float32)},
+        np.zeros((1, 2), np.float32),
+        np.zeros(1, np.float32),
+        np.ones(1, np.float32),
+        {"position": np.zeros((1, 2), np.float32)},
+    )
     config = QtOptConfig(observation_keys=("position",), torso_hidden_sizes=(8,), head_hidden_sizes=(8,))
-    learner = learning.QtOptLearner(config, iter([transition]), {"position": np.zeros(2)}, ACTION_MIN,
-                                    ACTION_MAX, jax.random.PRNGKey(0))
+    builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
+    learner = builder.make_learner(
+        builder.make_network(), iter([transition]), {"position": np.zeros(2)}, jax.random.PRNGKey(0)
+    )
     with pytest.raises(ValueError, match="extras\\['task_id'\\]"):
         learner.step()
     with pytest.raises(ValueError, match="valid names"):
@@ -105,10 +127,11 @@ def test_learner_rejects_batches_without_task_ids():
 
 
 def test_select_task_reward_picks_each_examples_task():
-    transition = types.Transition({}, np.zeros((3, 1)), np.array([[1., 2.], [3., 4.], [5., 6.]]),
-                                  np.ones(3), {}, extras={"other": 1})
+    transition = types.Transition(
+        {}, np.zeros((3, 1)), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.ones(3), {}, extras={"other": 1}
+    )
     selected = learning.select_task_reward(transition, np.array([1, 0, 1]))
-    np.testing.assert_array_equal(selected.reward, [2., 3., 6.])
+    np.testing.assert_array_equal(selected.reward, [2.0, 3.0, 6.0])
     assert selected.extras == {"other": 1, "task_id": selected.extras["task_id"]}
     np.testing.assert_array_equal(selected.extras["task_id"], [1, 0, 1])
 
@@ -122,26 +145,40 @@ def test_conservative_penalty_lowers_q_away_from_the_data_actions():
         while True:
             position = rng.uniform(-0.5, 0.5, size=(batch_size, 2)).astype(np.float32)
             action = (0.5 + 0.05 * rng.standard_normal((batch_size, 2))).astype(np.float32)
-            yield types.Transition(_observation(position, np.ones(batch_size)), action,
-                                   np.ones(batch_size, np.float32), np.zeros(batch_size, np.float32),
-                                   _observation(position, np.zeros(batch_size)),
-                                   extras={learning.TASK_ID: np.zeros(batch_size, np.int32)})
+            yield types.Transition(
+                _observation(position, np.ones(batch_size)),
+                action,
+                np.ones(batch_size, np.float32),
+                np.zeros(batch_size, np.float32),
+                _observation(position, np.zeros(batch_size)),
+                extras={learning.TASK_ID: np.zeros(batch_size, np.int32)},
+            )
 
     profiles = []
     for weight in (0.0, 1.0):
-        config = QtOptConfig(observation_keys=("position", "steps_left"), num_tasks=1, torso_hidden_sizes=(32,),
-                             head_hidden_sizes=(32,), learning_rate=3e-3, conservative_weight=weight,
-                             cem=CemConfig(num_samples=16, num_elites=4))
-        learner = learning.QtOptLearner(config, batches(), _observation(np.zeros(2), 1), ACTION_MIN, ACTION_MAX,
-                                        jax.random.PRNGKey(0))
+        config = QtOptConfig(
+            observation_keys=("position", "steps_left"),
+            num_tasks=1,
+            torso_hidden_sizes=(32,),
+            head_hidden_sizes=(32,),
+            learning_rate=3e-3,
+            conservative_weight=weight,
+            cem=CemConfig(num_samples=16, num_elites=4),
+        )
+        builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
+        learner = builder.make_learner(
+            builder.make_network(), batches(), _observation(np.zeros(2), 1), jax.random.PRNGKey(0)
+        )
         learner.run(300)
         batch = next(batches(256))
         params = learner.get_variables(["q_network"])[0]
         random = rng.uniform(-1, 1, size=(256, 32, 2)).astype(np.float32)
-        q_data = np.asarray(networks.q_values(learner.network, params, batch.observation, batch.action,
-                                              batch.extras[learning.TASK_ID]))  # [B]
-        q_random = np.asarray(networks.q_values(learner.network, params, batch.observation, random,
-                                                batch.extras[learning.TASK_ID]))  # [B, N]
+        q_data = np.asarray(
+            networks.q_values(learner.network, params, batch.observation, batch.action, batch.extras[learning.TASK_ID])
+        )  # [B]
+        q_random = np.asarray(
+            networks.q_values(learner.network, params, batch.observation, random, batch.extras[learning.TASK_ID])
+        )  # [B, N]
         profiles.append((q_data.mean(), q_random.mean()))
     (data_plain, random_plain), (data_conservative, random_conservative) = profiles
     assert data_plain > 0.9 and random_plain > 0.8  # Plain Bellman loss: success everywhere.

@@ -23,7 +23,9 @@ def test_qtopt_loss_is_the_sigmoid_cross_entropy():
 def test_qtopt_loss_gradient_is_q_minus_target_and_ignores_the_target():
     logits = np.array([0.0, np.log(3.0)], np.float32)
     target = np.array([0.3, 1.0], np.float32)
-    grad_logits, grad_target = jax.grad(lambda l, t: losses.qtopt_loss(l, t).sum(), argnums=(0, 1))(logits, target)
+    grad_logits, grad_target = jax.grad(lambda logit, t: losses.qtopt_loss(logit, t).sum(), argnums=(0, 1))(
+        logits, target
+    )
     np.testing.assert_allclose(grad_logits, [0.5 - 0.3, 0.75 - 1.0], rtol=1e-5)
     np.testing.assert_allclose(grad_target, [0.0, 0.0])
 
@@ -33,7 +35,8 @@ def test_conservative_penalty_is_mean_sampled_q_minus_data_q():
     sampled = np.array([[0.9, 0.9, 0.9], [0.1, 0.2, 0.6]], np.float32)
     np.testing.assert_allclose(losses.conservative_penalty(data, sampled), [0.0, 0.1], atol=1e-6)
     grad_data, grad_sampled = jax.grad(lambda d, s: losses.conservative_penalty(d, s).sum(), argnums=(0, 1))(
-        data, sampled)
+        data, sampled
+    )
     np.testing.assert_allclose(grad_data, [-1.0, -1.0])  # Raises Q at the data's action,
     np.testing.assert_allclose(grad_sampled, np.full((2, 3), 1 / 3), rtol=1e-6)  # lowers it elsewhere.
     bounds = losses.conservative_penalty(np.array([1.0, 0.0]), np.array([[0.0], [1.0]]))
