@@ -8,8 +8,8 @@ VENV=${1:-$(mktemp -d)/rgb_stacking_env_venv}
 python3.11 -m venv "$VENV"
 "$VENV/bin/pip" install -q "$REPO/envs/rgb_stacking_env[test]"
 rm -rf "$REPO/envs/rgb_stacking_env/build"
+cd "$(mktemp -d)"  # Not the repository: the installed package is what is tested.
 if "$VENV/bin/python" -c "import chef" 2>/dev/null; then
   echo "error: chef is importable in the benchmark-only environment" >&2; exit 1
 fi
-cd "$(mktemp -d)"  # Not the repository: the installed package is what is tested.
 MUJOCO_GL=${MUJOCO_GL:-egl} "$VENV/bin/python" -m pytest -p no:cacheprovider -c /dev/null -q "$REPO/envs/rgb_stacking_env/tests"
