@@ -9,6 +9,8 @@ from chef.networks.multitask import NetworkConfig
 from chef.task_layout import TaskLayout
 from chef.utils.config import require
 
+PER_DIM_EPSILONS = ("divided", "full")
+
 
 @dataclasses.dataclass(frozen=True)
 class MPOConfig:
@@ -29,6 +31,9 @@ class MPOConfig:
     epsilon_stddev: float = 1e-6
     epsilon_penalty: float = 0.001
     per_dim_constraining: bool = True
+    # With per_dim_constraining, each dimension's bound: 'divided' = epsilon_* / A (the total over
+    # dimensions is epsilon_*), 'full' = epsilon_* for every dimension (Acme's and rlax's).
+    per_dim_epsilon: str = "divided"
     action_penalization: bool = True
     init_log_temperature: float = 10.0
     init_log_alpha_mean: float = 10.0
@@ -57,6 +62,10 @@ class MPOConfig:
         require(self.num_samples >= 1, f"num_samples must be >= 1, got {self.num_samples}")
         require(self.v_max > self.v_min, f"need v_max > v_min, got [{self.v_min}, {self.v_max}]")
         require(len(set(self.tasks)) == len(self.tasks), f"duplicate tasks: {self.tasks}")
+        require(
+            self.per_dim_epsilon in PER_DIM_EPSILONS,
+            f"per_dim_epsilon must be one of {PER_DIM_EPSILONS}, got {self.per_dim_epsilon!r}",
+        )
 
     def task_layout(self, reward_names: Sequence[str] = rgb_stacking_env.TASK_NAMES) -> TaskLayout:
         """One head per task of `tasks` (() = every reward column), for transitions rewarded in
@@ -71,4 +80,5 @@ class MPOConfig:
             self.epsilon_penalty,
             self.per_dim_constraining,
             self.action_penalization,
+            self.per_dim_epsilon,
         )

@@ -30,6 +30,8 @@ class MPOHyperParams(NamedTuple):
     epsilon_penalty: float  # KL bound of the action-penalty objective.
     per_dim_constraining: bool  # One KL bound and dual per action dimension.
     action_penalization: bool  # Add the out-of-[-1, 1] action-penalty objective.
+    # Per-dimension bound: 'full' = epsilon for every dimension (Acme, rlax), 'divided' = epsilon / A.
+    per_dim_epsilon: str = "divided"
 
 
 def dual_value(log_dual: jax.Array) -> jax.Array:
@@ -125,7 +127,8 @@ def mpo_loss(
     stats.update(kl_mean=kl_mean.sum(-1).mean(0), kl_stddev=kl_stddev.sum(-1).mean(0))  # [T]
     epsilon_mean, epsilon_stddev = hp.epsilon_mean, hp.epsilon_stddev
     if hp.per_dim_constraining:
-        epsilon_mean, epsilon_stddev = epsilon_mean / action_dim, epsilon_stddev / action_dim
+        if hp.per_dim_epsilon == "divided":
+            epsilon_mean, epsilon_stddev = epsilon_mean / action_dim, epsilon_stddev / action_dim
     else:
         kl_mean, kl_stddev = kl_mean.sum(-1), kl_stddev.sum(-1)  # [B, T]
     alpha_mean, alpha_stddev = dual_value(duals.log_alpha_mean), dual_value(duals.log_alpha_stddev)

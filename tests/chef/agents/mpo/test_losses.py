@@ -85,11 +85,13 @@ def test_mpo_loss_at_target_has_zero_kl_and_shapes():
     assert (stats["kl_nonparametric"] > 0).all()
 
 
-def _solve_m_step(epsilon_mean: float, steps: int = 300) -> tuple[np.ndarray, np.ndarray]:
+def _solve_m_step(
+    epsilon_mean: float, steps: int = 300, per_dim_epsilon: str = "divided"
+) -> tuple[np.ndarray, np.ndarray]:
     """Optimises mean/log-stddev and duals on fixed samples (Q prefers a = 0.8);
-    returns (mean |shift| of the policy mean, final mean-KL [T])."""
+    returns (mean |shift| of the policy mean, final mean-KL [T], summed over the 3 dimensions)."""
     target_mean, target_stddev, actions, q = _random_problem(1)
-    hp = HP._replace(epsilon_mean=epsilon_mean, epsilon_stddev=epsilon_mean * 1e-3)
+    hp = HP._replace(epsilon_mean=epsilon_mean, epsilon_stddev=epsilon_mean * 1e-3, per_dim_epsilon=per_dim_epsilon)
     params = (target_mean, jnp.log(target_stddev), _duals(2, 3, log_alpha=0.0))
     optimiser = optax.multi_transform(
         {"policy": optax.adam(1e-2), "duals": optax.adam(5e-2)}, ("policy", "policy", "duals")
@@ -120,6 +122,14 @@ def test_tiny_epsilon_keeps_the_policy_in_place_large_epsilon_moves_it():
     assert (kl_tight < 0.01).all(), kl_tight
     assert moved_loose > 0.06 and moved_loose > 3 * moved_tight, (moved_loose, moved_tight)
     assert (kl_loose > 10 * kl_tight).all(), (kl_loose, kl_tight)
+
+
+def test_per_dimension_bound_is_epsilon_over_a_or_epsilon_per_dimension():
+    epsilon = 0.003  # Tight enough that the trust region, not Q, stops the mean. A = 3.
+    _, kl_divided = _solve_m_step(epsilon, steps=600, per_dim_epsilon="divided")
+    _, kl_full = _solve_m_step(epsilon, steps=600, per_dim_epsilon="full")
+    assert (kl_divided < 1.5 * epsilon).all(), kl_divided  # The total over dimensions is epsilon.
+    assert (kl_full > 2.0 * epsilon).all() and (kl_full < 4.5 * epsilon).all(), kl_full  # About 3 epsilon.
 
 
 def test_action_penalty_pulls_an_out_of_bounds_mean_inside():
