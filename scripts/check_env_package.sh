@@ -12,4 +12,4 @@ cd "$(mktemp -d)"  # Not the repository: the installed package is what is tested
 if "$VENV/bin/python" -c "import chef" 2>/dev/null; then
   echo "error: chef is importable in the benchmark-only environment" >&2; exit 1
 fi
-MUJOCO_GL=${MUJOCO_GL:-egl} "$VENV/bin/python" -m pytest -p no:cacheprovider -c /dev/null -q "$REPO/envs/rgb_stacking_env/tests"
+MUJOCO_GL=${MUJOCO_GL:-egl} "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$REPO/envs/rgb_stacking_env/tests"

@@ -10,16 +10,18 @@ pick, as in evaluation. Used for docs/mt_opt.md ("Exploration data and the TERMI
       --config.dataset_dir=<dir>[,<dir>...] --config.grid.terminate_fraction=0.5 --tasks=lift-red,place-any
 """
 
+from chef.launch import cli  # isort: skip  (first: the command-line contract, before JAX and TensorFlow)
+
 import numpy as np
-from absl import app, flags, logging
-from ml_collections import config_flags
+from absl import flags
 
 from chef.agents.qtopt import networks
 from chef.agents.qtopt.actor import QtOptActor
+from chef.launch import flags as launch_flags
 from chef.mtopt import collection, decisions, evaluation, launch_setup, rgb_tasks, terminate, training
 from chef.mtopt.bootstrap import NoisyPickPlace
 
-_CONFIG = config_flags.DEFINE_config_file("config", "mtopt:state", "Ablation config.")
+_CONFIG = launch_flags.define_config("mtopt:state", "Ablation config.")
 _TASKS = flags.DEFINE_list("tasks", ["lift-red"], "Tasks the greedy policy acts for, in turn.")
 _CELL = flags.DEFINE_string("cell", "skill/rebalanced", "Impersonation strategy / sampler of the trained cell.")
 _EPISODES = flags.DEFINE_integer("episodes", 2, "Greedy episodes to trace.")
@@ -80,15 +82,18 @@ def trace(env, setup, learner, params, actor: QtOptActor, task: str, episodes: i
         print("success:", spec.success(rgb_tasks.final_state_from_simulation(env.simulation)))
 
 
-def main(argv):
-    del argv
-    logging.set_verbosity(logging.WARNING)
+def validate():
+    if not _CONFIG.value.dataset_dir:
+        cli.fail("--config.dataset_dir must name the dataset(s) to train on")
+    family = launch_setup.from_config(_CONFIG.value).family
+    unknown = [task for task in _TASKS.value if task not in family.names]
+    if unknown:
+        cli.fail(f"--tasks {unknown} unknown; tasks: {list(family.names)}")
+
+
+def main():
     config = _CONFIG.value
-    if not config.dataset_dir:
-        raise app.UsageError("--config.dataset_dir must name the dataset(s) to train on")
     setup = launch_setup.from_config(config)
-    for task in _TASKS.value:
-        setup.family.task_id(task)  # Refuses an unknown task before training.
     strategy, sampler = _CELL.value.split("/")
     env = launch_setup.make_env(config, setup)
     table = launch_setup.load_table(launch_setup.bootstrap_dataset(config, setup, env, ""), setup)
@@ -107,4 +112,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, validate)

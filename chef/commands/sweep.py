@@ -1,6 +1,6 @@
 """HYPERPARAMETER EXPLORATION: offline training of every sweep candidate on the COLLECT data.
 
-chef-sweep --config=sweep:state --sweep=sweeps/chef_offline_state --run_name=my_run
+chef-sweep --config=sweep:state --sweep=sweeps/chef_offline_state.py --run_name=my_run
 """
 
 from absl import flags, logging
@@ -10,7 +10,7 @@ from chef.launch import flags as launch_flags
 from chef.stages import sweep, validation
 
 _CONFIG = launch_flags.define_config("sweep:state", "Base config of the candidates.")
-_SWEEP = flags.DEFINE_string("sweep", "sweeps/chef_offline_state", "Sweep file (a module with get_sweep()).")
+_SWEEP = flags.DEFINE_string("sweep", "sweeps/chef_offline_state.py", "Sweep file (a module with get_sweep()).")
 
 
 def validate():

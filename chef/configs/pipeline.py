@@ -10,10 +10,10 @@ import ml_collections
 from chef.configs import collect, execute, finetune, sweep
 
 SWEEP_FILES = {
-    "state": "sweeps/chef_offline_state",
-    "vision": "sweeps/chef_offline",
-    "tiny": "sweeps/chef_demo",
-    "demo": "sweeps/chef_demo",
+    "state": "sweeps/chef_offline_state.py",
+    "vision": "sweeps/chef_offline.py",
+    "tiny": "sweeps/chef_demo.py",
+    "demo": "sweeps/chef_demo.py",
 }
 
 

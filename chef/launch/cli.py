@@ -1,4 +1,4 @@
-"""The contract of every launch script: quiet output, and bad input refused before anything exists.
+"""The contract of every command: quiet output, and bad input refused before anything exists.
 
 `cli.run(main, validate)` replaces `absl.app.run(main)`:
 - a malformed flag or config file, or anything `validate()` rejects, prints one line
@@ -100,7 +100,7 @@ def configure_logging() -> None:
 
 
 def run(main: Callable[[], Any], validate: Callable[[], Any]) -> None:
-    """Runs a launch script: parse flags, `validate()`, then `main()` (see the module docstring)."""
+    """Runs a command: parse flags, `validate()`, then `main()` (see the module docstring)."""
 
     def _main(argv: list[str]) -> None:
         if len(argv) > 1:

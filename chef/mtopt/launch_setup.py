@@ -1,4 +1,4 @@
-"""What the MT-Opt launchers build from an chef/configs/mtopt.py config ('state', 'tiny').
+"""What the MT-Opt launchers build from a chef/configs/mtopt.py config ('state', 'tiny').
 
 The validated collection, QT-Opt and grid configs, all at the config's `decision_period` and
 `episode_end`;

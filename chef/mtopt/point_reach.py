@@ -118,7 +118,7 @@ def greedy_success(learner: QtOptLearner, config: QtOptConfig, rng: np.random.Ge
 
 
 def qtopt_config(base: Mapping[str, Any], layers: int) -> QtOptConfig:
-    """`base` (an chef/configs/mtopt.py `qtopt` section) for this problem, with `layers`-unit layers."""
+    """`base` (a chef/configs/mtopt.py `qtopt` section) for this problem, with `layers`-unit layers."""
     base = config_lib.to_dict(base)
     return QtOptConfig(
         **{

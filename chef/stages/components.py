@@ -104,8 +104,8 @@ def _typed_configs(config: ml_collections.ConfigDict) -> dict[str, Any]:
         scheduler=scheduler,
         tasks=mpo.task_layout(),
         replay=config_lib.from_config(tables_lib.ReplayConfig, config.replay, where="config.replay"),
-        actors=config_lib.from_config(ActorsConfig, config.actors, where="config.actors"),
-        evaluator=config_lib.from_config(EvaluatorConfig, config.evaluator, where="config.evaluator"),
+        actors=config_lib.from_config(ActorsConfig, config.get("actors", {}), where="config.actors"),  # COLLECT only.
+        evaluator=config_lib.from_config(EvaluatorConfig, config.get("evaluator", {}), where="config.evaluator"),
     )
 
 

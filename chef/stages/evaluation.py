@@ -37,7 +37,7 @@ def _main_head_actor(spec: components.StageSpec, params: types.Params, seed: int
 
 def episode_seed(seed: int, triplet: str, episode: int) -> int:
     """The seed evaluation episode `episode` of `triplet` is reset with (and records)."""
-    return int(np.random.SeedSequence([seed, int(triplet), episode]).generate_state(1)[0])
+    return episodes.episode_seed(seed, int(triplet), episode)
 
 
 def evaluate(

@@ -25,7 +25,7 @@ def resolve_config_file(argument: str) -> str:
     """`path[:variant]` with `path` replaced by the packaged config of that name (CONFIG_DIR, `.py`
     optional) when no such file exists, so `collect:state` works from any directory."""
     path, colon, variant = str(argument).partition(":")
-    if os.path.exists(path):
+    if os.path.isfile(path):
         return argument
     packaged = CONFIG_DIR / path
     if not packaged.suffix:

@@ -63,12 +63,6 @@ _CASES = {
         "no config.json beside",
         "collect/policy/params",
     ),
-    "unknown_evaluation_triplet": (
-        "evaluate",
-        ["--policy={root}/r/collect/policy", "--triplets=6"],
-        "--triplets ['6'] unknown",
-        "collect/policy/params",
-    ),
 }
 _WITHOUT_RUN_DIR = {"evaluate"}  # Commands that write no run directory.
 _DEFAULT_CONFIG = {"collect": "--config=collect:tiny"}

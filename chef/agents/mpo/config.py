@@ -70,7 +70,9 @@ class MPOConfig:
     def task_layout(self, reward_names: Sequence[str] = rgb_stacking_env.TASK_NAMES) -> TaskLayout:
         """One head per task of `tasks` (() = every reward column), for transitions rewarded in
         `reward_names` order."""
-        return TaskLayout(tuple(self.tasks) or tuple(reward_names), tuple(reward_names))
+        if not self.tasks:
+            return TaskLayout.all_tasks(tuple(reward_names))
+        return TaskLayout(tuple(self.tasks), tuple(reward_names))
 
     def hyper_params(self) -> MPOHyperParams:
         return MPOHyperParams(

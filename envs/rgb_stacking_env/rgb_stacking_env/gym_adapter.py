@@ -11,6 +11,7 @@ truncation maps to `truncated=True`, a force termination to `terminated=True`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
 import gymnasium as gym
@@ -35,16 +36,16 @@ def _space(spec) -> spaces.Box:
 
 
 class GymRgbStacking(gym.Env):
-    """`gymnasium.Env` wrapper around `RgbStackingEnv`: pass an EnvConfig, or its fields as keywords."""
+    """`gymnasium.Env` wrapper around `RgbStackingEnv`: an EnvConfig, with any of its fields
+    replaced by keywords (gymnasium.make passes the registered id's fields this way)."""
 
     metadata = {"render_modes": []}
 
     def __init__(self, config: Optional[EnvConfig] = None, reward_name: str = "stack_leave", **config_fields: Any):
         if reward_name not in REWARD_NAMES:
             raise ValueError(f"Unknown reward {reward_name!r}; valid rewards: {list(REWARD_NAMES)}")
-        if config is not None and config_fields:
-            raise ValueError(f"pass an EnvConfig or its fields, not both (got fields {sorted(config_fields)})")
-        self.env = RgbStackingEnv(config or EnvConfig(**config_fields))
+        config = dataclasses.replace(config, **config_fields) if config else EnvConfig(**config_fields)
+        self.env = RgbStackingEnv(config)
         self.reward_name = reward_name
         action = self.env.action_spec()
         self.action_space = spaces.Box(action.minimum, action.maximum, action.shape, action.dtype)

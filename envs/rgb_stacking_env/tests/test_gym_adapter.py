@@ -51,6 +51,7 @@ def test_registered_ids_pass_gymnasiums_env_checker(env_id):
 def test_gym_make_passes_fields_and_reward():
     env = gymnasium.make("RgbStacking-v0", object_set="2", reward_name="lift")
     assert env.unwrapped.env.config.object_set == "2" and env.unwrapped.reward_name == "lift"
-    with pytest.raises(ValueError, match="not both"):
-        GymRgbStacking(EnvConfig(), object_set="2")
+    made = gymnasium.make("RgbStacking-v0", config=EnvConfig(object_set="3", episode_length=7))
+    assert made.unwrapped.env.config.object_set == "3" and made.unwrapped.env.config.episode_length == 7
+    made.close()
     env.close()
