@@ -2,6 +2,7 @@
 
   chef-evaluate --policy=runs/my_run/finetune/policy --triplets=4 --episodes=50
   chef-evaluate --policy=runs/my_run/collect/policy --triplets=1,2,3,4,5 --output=eval.json
+  chef-evaluate --policy=runs/my_run/finetune/policy --triplets=test_random --episodes=100
 
 The network (and its input statistics) is rebuilt from the config.json that the stage which saved
 the policy wrote beside it (a FINE-TUNE stage's candidate config, a SWEEP candidate's or COLLECT's
@@ -20,12 +21,17 @@ from absl import flags
 from chef.launch import cli
 from chef.results import markdown, tables
 from chef.stages import components, evaluation
+from rgb_stacking_env import object_sets
 
 _POLICY = flags.DEFINE_string("policy", None, "Directory of saved policy parameters (<stage>/policy).", required=True)
 _CONFIG_JSON = flags.DEFINE_string(
     "config_json", None, "Stage config.json the policy was trained with (default: the one beside --policy)."
 )
-_TRIPLETS = flags.DEFINE_list("triplets", list(evaluation.TEST_TRIPLETS), "Test triplets to evaluate on (1-5).")
+_TRIPLETS = flags.DEFINE_list(
+    "triplets",
+    list(evaluation.TEST_TRIPLETS),
+    "Object sets to evaluate on: test triplets 1-5, or test_random / train_random / heldout_random.",
+)
 _EPISODES = flags.DEFINE_integer("episodes", 10, "Episodes per triplet.", lower_bound=1)
 _SEED = flags.DEFINE_integer("seed", 0, "Evaluation seed (episode e of triplet t resets with a seed from it).")
 _OUTPUT = flags.DEFINE_string("output", None, "JSON file for the counts (refused if it exists).")
@@ -45,9 +51,9 @@ def validate():
     policy = pathlib.Path(_POLICY.value)
     if not policy.is_dir():
         raise FileNotFoundError(f"--policy {policy} is not a directory of saved parameters")
-    unknown = sorted(set(_TRIPLETS.value) - set(evaluation.TEST_TRIPLETS))
+    unknown = sorted(set(_TRIPLETS.value) - set(object_sets.OBJECT_SETS))
     if unknown:
-        cli.fail(f"--triplets {unknown} unknown; valid: {list(evaluation.TEST_TRIPLETS)}")
+        cli.fail(f"--triplets {unknown} unknown; valid: {list(object_sets.OBJECT_SETS)}")
     for flag in (_OUTPUT, _DATASET_DIR):
         if flag.value and pathlib.Path(flag.value).exists():
             cli.fail(f"--{flag.name} {flag.value} exists; choose a new path")

@@ -9,8 +9,9 @@
   chef-mtopt-ablation --config=mtopt:state --run_name=data_s1 --config.seed=1 \
       --collect_only
 
-Writes to <root_dir>/<run_name>/mtopt_ablation/: dataset/ (RLDS, when collected),
-results.json (per-task rates, pool sizes, low-data tasks, each QT-Opt cell's Q profile), table.md.
+Writes to <root_dir>/<run_name>/mtopt_ablation/: dataset/ (RLDS, when collected), dataset.md
+(per task: episodes collected for it and their success rate), results.json (per-task rates, pool
+sizes, low-data tasks, each QT-Opt cell's Q profile), table.md.
 `decision_period` (control steps per agent decision) applies to collection, training and
 evaluation alike; a reused dataset_dir must have been collected with the same period.
 """
@@ -50,12 +51,14 @@ def main():
     env = launch_setup.make_env(config, setup)
     dataset_dirs = launch_setup.bootstrap_dataset(config, setup, env, stage.path / "dataset")
     table = launch_setup.load_table(dataset_dirs, setup)
+    collected = (
+        f"## Collected data ({len(table)} episodes in {', '.join(dataset_dirs)})\n\n"
+        f"{to_markdown(ablation.collected_success(table, family))}\n"
+    )
+    run_dir.atomic_write_text(stage.path / "dataset.md", collected)
     if _COLLECT_ONLY.value:
         stage.mark_done({"dataset_dirs": dataset_dirs, "num_episodes": len(table)})
-        print(
-            f"{len(table)} episodes in {', '.join(dataset_dirs)}; successes per task: "
-            f"{dict(zip(family.names, table.labels.sum(0).tolist()))}"
-        )
+        print(collected)
         return
 
     def write(results: dict, done: bool) -> str:
@@ -75,7 +78,7 @@ def main():
             f"decision period {period} control steps; skill_p = f_skill({grid.p_success}, {grid.p_failure}))"
             f"{'' if done else ' (partial)'}\n\n"
             f"{to_markdown(summary)}\n\nLow-data tasks: {', '.join(results['low_data_tasks'])}\n\n"
-            f"## Success rate per task\n\n{to_markdown(per_task)}\n"
+            f"## Success rate per task\n\n{to_markdown(per_task)}\n\n{collected}"
         )
         if results["q_profile"]:
             text += (

@@ -29,8 +29,9 @@ def main():
     print("\nCHEF pipeline finished.")
     for name, path in outputs.items():
         print(f"  {name:>5}: {path}")
-    if outputs["table"].exists():
-        print("\n" + outputs["table"].read_text())
+    for name in ("table", "learning"):
+        if outputs[name].exists():
+            print("\n" + outputs[name].read_text())
 
 
 def run() -> None:

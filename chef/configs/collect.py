@@ -55,6 +55,8 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
     # mpo.demonstration_weight: behaviour cloning of the scripted episodes' actions in every head's
     # policy loss (0 = pure MPO; scripted episodes still feed the critics).
+    # mpo.per_dim_epsilon: each action dimension's KL bound, 'divided' (epsilon / A) or 'full'
+    # (epsilon, Acme's and rlax's); docs/agents.md.
     c.mpo = dict(
         tasks=(),
         policy_learning_rate=1e-4,
@@ -64,6 +66,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         v_min=0.0,
         v_max=100.0,
         demonstration_weight=0.0,
+        per_dim_epsilon="divided",
     )
     # chunk_length: steps per Reverb chunk; a sampled item ships whole chunks, and chunks of one step
     # cost the learner 12-25 % less CPU per batch than auto-tuned ones (benchmarks/replay_sampling.py).

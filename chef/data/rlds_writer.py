@@ -42,6 +42,9 @@ class EpisodeMetadata:
     task_sequence: tuple[str, ...] = ()  # The scheduler's task per episode segment.
     triplet: str = ""
     seed: int = -1
+    # [3] red, green, blue half-heights along world z at the episode's (chain's) reset, from the scene;
+    # () where not recorded. The predicates of chained segments read them (`chef.mtopt.episodes`).
+    object_half_heights: tuple[float, ...] = ()
 
 
 def _is_image(value: np.ndarray) -> bool:
@@ -79,6 +82,7 @@ def episode_features(
             "triplet": tfds.features.Text(),
             "seed": tfds.features.Scalar(dtype=np.int64),
             "success": tfds.features.Tensor(shape=(num_tasks,), dtype=np.bool_),
+            "object_half_heights": tfds.features.Sequence(tfds.features.Scalar(dtype=np.float32)),
         }
     )
 
@@ -279,6 +283,7 @@ class EpisodeWriter:
             **dataclasses.asdict(metadata),
             "success": np.asarray(metadata.success, dtype=np.bool_),
             "task_sequence": list(metadata.task_sequence),
+            "object_half_heights": np.asarray(metadata.object_half_heights, np.float32),
         }
         record = self._features.serialize_example(episode)
         index = self.num_episodes

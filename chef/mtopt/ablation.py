@@ -30,14 +30,27 @@ from chef.mtopt.tasks import TaskFamily
 BC_CELL = "bc / skill successes"  # The reference row of `GridConfig.bc_steps`.
 
 
+def collected_success(table: EpisodeTable, family: TaskFamily) -> pd.DataFrame:
+    """Per task (rows, family order): the episodes collected for it ('collected'), how many of
+    those succeeded at it ('own_successes', 'own_success_rate') and its successes over all
+    episodes, whatever they were collected for ('any_successes': what impersonation can reuse)."""
+    collected_for = np.asarray(table.collected_for)
+    rows = {}
+    for name in family.names:
+        mine = collected_for == name
+        labels = table.labels[:, family.task_id(name)]
+        rows[name] = {
+            "collected": int(mine.sum()),
+            "own_successes": int(labels[mine].sum()),
+            "own_success_rate": float(labels[mine].mean()) if mine.any() else float("nan"),
+            "any_successes": int(labels.sum()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def low_data_tasks(table: EpisodeTable, family: TaskFamily) -> tuple[str, ...]:
     """The half of the tasks with the fewest successes in the episodes collected for them."""
-    counts = {
-        name: int(
-            sum(table.labels[i, family.task_id(name)] for i, task in enumerate(table.collected_for) if task == name)
-        )
-        for name in family.names
-    }
+    counts = collected_success(table, family)["own_successes"]
     ranked = sorted(family.names, key=lambda name: (counts[name], family.task_id(name)))
     return tuple(ranked[: max(1, len(ranked) // 2)])
 

@@ -6,10 +6,14 @@ pick segment approaches, descends on, closes on and lifts an object; the place
 segment carries what it holds over a target object, lowers, opens and
 retreats. Noise makes them imperfect: an xy offset drawn once per segment
 (the policy aims beside the object) and Gaussian noise on every velocity
-command. With `random_action_probability` a decision is instead uniform in the action box
-(the gripper fully open or closed), as QT-Opt's epsilon exploration: offline, a Q-function
-only learns the effect of actions that the data varies. Both read only privileged state, so
-they drive any observation set.
+command. With `random_action_probability` a decision's arm velocities are instead uniform in
+the action box, as QT-Opt's epsilon exploration (offline, a Q-function only learns the effect
+of actions that the data varies); its gripper keeps the phase's command, so exploration does
+not drop what the policy holds. Gripper flips are their own, rarer, phase-aware exploration:
+`gripper_flip_probability` per decision where the phase holds the gripper open (approach,
+descend, open, retreat) and `held_flip_probability` where it holds it closed (close, lift,
+carry, lower: a flip there usually drops the object). Both read only privileged state, so they
+drive any observation set.
 """
 
 from typing import Mapping
@@ -42,7 +46,9 @@ class NoisyPickPlace:
     the Gaussian added to velocity commands, as a fraction of the velocity bound.
     decision_period: control steps each returned action is held for (`chef.mtopt.decisions`);
     the phase timeouts count control steps, so they last as long at any period.
-    random_action_probability: chance that a decision is uniform in the action box instead.
+    random_action_probability: chance that a decision's arm velocities are uniform in the box.
+    gripper_flip_probability, held_flip_probability: chance that a decision's gripper command is
+    flipped, in the open-gripper and in the closed-gripper phases (module docstring).
     """
 
     def __init__(
@@ -52,15 +58,24 @@ class NoisyPickPlace:
         rng: np.random.Generator,
         decision_period: int = 1,
         random_action_probability: float = 0.0,
+        gripper_flip_probability: float = 0.0,
+        held_flip_probability: float = 0.0,
     ):
         if aim_noise < 0 or action_noise < 0:
             raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
         if decision_period < 1:
             raise ValueError(f"decision_period must be >= 1, got {decision_period}")
-        if not 0.0 <= random_action_probability <= 1.0:
-            raise ValueError(f"random_action_probability must lie in [0, 1], got {random_action_probability}")
+        probabilities = {
+            "random_action_probability": random_action_probability,
+            "gripper_flip_probability": gripper_flip_probability,
+            "held_flip_probability": held_flip_probability,
+        }
+        for name, value in probabilities.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
         self._aim_noise, self._action_noise, self._rng = aim_noise, action_noise, rng
         self._random_action_probability = random_action_probability
+        self._flip_probability = {False: gripper_flip_probability, True: held_flip_probability}
         self._period = int(decision_period)
         self._half_heights: dict[str, float] = {}
         self.held: str | None = None
@@ -143,12 +158,13 @@ class NoisyPickPlace:
         velocity = np.clip(velocity, -MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY)
         yaw_rate = np.clip(_YAW_GAIN * yaw_error, -MAX_YAW_RATE, MAX_YAW_RATE)
         if self._random_action_probability and self._rng.random() < self._random_action_probability:
-            return random_action(self._rng)
+            velocity, yaw_rate = random_arm_action(self._rng)
+        flip_probability = self._flip_probability[close]
+        if flip_probability and self._rng.random() < flip_probability:
+            close = not close
         return np.array([*velocity, yaw_rate, 1.0 if close else -1.0], np.float32)
 
 
-def random_action(rng: np.random.Generator) -> np.ndarray:
-    """Uniform in the action box, the gripper fully open or closed. [5]"""
-    velocity = rng.uniform(-MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY, 3)
-    yaw_rate = rng.uniform(-MAX_YAW_RATE, MAX_YAW_RATE)
-    return np.array([*velocity, yaw_rate, rng.choice([-1.0, 1.0])], np.float32)
+def random_arm_action(rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Linear velocity [3] and yaw rate, uniform in the action box."""
+    return rng.uniform(-MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY, 3), float(rng.uniform(-MAX_YAW_RATE, MAX_YAW_RATE))

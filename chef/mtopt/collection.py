@@ -3,7 +3,8 @@
 After a reset the bootstrap policy acts for an acquisition task (lift-*) and, without a reset,
 for a placement task (place-*, stack_leave). Each segment is written as its own RLDS episode
 (MT-Opt's episode of one task): metadata `task_sequence = (task collected for,)`, `success` =
-every family task's predicate on the segment's final state, and a sparse reward: 0 until the
+every family task's predicate on the segment's final state, `object_half_heights` = the objects'
+half-heights in the scene at the chain's reset (`chain_metadata`), and a sparse reward: 0 until the
 last step, which gets the success labels and discount 0 (MT-Opt episodes end where success is
 judged).
 
@@ -54,7 +55,10 @@ class CollectionConfig:
     aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
     decision_period: int = 1  # Control steps per recorded agent step (`chef.mtopt.decisions`).
-    random_action_probability: float = 0.0  # Per decision: a uniform random action instead (exploration).
+    random_action_probability: float = 0.0  # Per decision: uniform random arm velocities (exploration).
+    # Per decision: the gripper command flipped, where the phase holds it open / closed (`NoisyPickPlace`).
+    gripper_flip_probability: float = 0.0
+    held_flip_probability: float = 0.0
     episode_end: str = "success"  # One of EPISODE_ENDS.
 
     def __post_init__(self):
@@ -71,10 +75,9 @@ class CollectionConfig:
             f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}",
         )
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
-        require(
-            0.0 <= self.random_action_probability <= 1.0,
-            f"random_action_probability must lie in [0, 1], got {self.random_action_probability}",
-        )
+        for name in ("random_action_probability", "gripper_flip_probability", "held_flip_probability"):
+            value = getattr(self, name)
+            require(0.0 <= value <= 1.0, f"{name} must lie in [0, 1], got {value}")
         require(
             self.episode_end in EPISODE_ENDS, f"episode_end must be one of {EPISODE_ENDS}, got {self.episode_end!r}"
         )
@@ -177,7 +180,13 @@ class ScriptedChain:
     def __init__(self, config: CollectionConfig, rng: np.random.Generator):
         self._rng = rng
         self._policy = NoisyPickPlace(
-            config.aim_noise, config.action_noise, rng, config.decision_period, config.random_action_probability
+            config.aim_noise,
+            config.action_noise,
+            rng,
+            config.decision_period,
+            config.random_action_probability,
+            config.gripper_flip_probability,
+            config.held_flip_probability,
         )
 
     def start(self, first_observation: dict) -> None:
@@ -198,6 +207,14 @@ def chain_seed(seed: int, chain: int) -> int:
     if seed < 0 or not 0 <= chain < CHAINS_PER_SEED:
         raise ValueError(f"need seed >= 0 and 0 <= chain < {CHAINS_PER_SEED}, got seed {seed}, chain {chain}")
     return int(seed) * CHAINS_PER_SEED + int(chain)
+
+
+def chain_metadata(env: dm_env.Environment, stage: str, seed: int) -> EpisodeMetadata:
+    """The metadata of a chain's segments, taken right after its reset: the objects' half-heights
+    come from the scene there, where every object rests (a place segment starts with one in hand)."""
+    return EpisodeMetadata(
+        stage=stage, success=(), seed=seed, object_half_heights=rgb_tasks.scene_half_heights(env.simulation)
+    )
 
 
 def collection_seed(episode_seed: int) -> int:
@@ -233,8 +250,8 @@ def collect(
     for chain in tqdm.trange(config.num_chains, desc="mtopt collection", leave=False):
         policy = scripted if learned is None or rng.random() < scripted_fraction else learned
         reset_seed = chain_seed(seed, chain)
-        metadata = EpisodeMetadata(stage=policy.stage, success=(), seed=reset_seed)
         timestep = wrappers.reset(env, reset_seed)
+        metadata = chain_metadata(env, policy.stage, reset_seed)
         policy.start(timestep.observation)
         pick_task = str(rng.choice(pick_tasks))
         timestep, labels = run_segment(

@@ -74,20 +74,17 @@ class EpisodeTable:
         return dataclasses.replace(self, labels=labels, step_labels=step_labels)
 
 
-def predicate_labels(resting_observation: dict, last_observation: dict, family: TaskFamily) -> np.ndarray:
-    """[T] bool: the family's predicates on an episode's final observation; `resting_observation`
-    is one where the objects rest on the floor (its chain's reset, `ChainResets`)."""
-    return step_predicate_labels(
-        last_observation[REWARD_STATE_KEY][None], family, resting_observation[REWARD_STATE_KEY]
-    )[-1]
+def predicate_labels(half_heights: np.ndarray, last_observation: dict, family: TaskFamily) -> np.ndarray:
+    """[T] bool: the family's predicates on an episode's final observation; `half_heights` [3] are
+    the episode's metadata `object_half_heights` (`episode_half_heights`)."""
+    return step_predicate_labels(last_observation[REWARD_STATE_KEY][None], family, half_heights)[-1]
 
 
-def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, resting_state: np.ndarray) -> np.ndarray:
+def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, half_heights: np.ndarray) -> np.ndarray:
     """[L, T] bool: the family's predicates on every step of one episode (reward states [L, D]).
-    Green's half-height, which the reward state lacks, is taken where the objects rest
-    (`resting_state` [D]: its chain's reset, not the episode's first step: a place segment starts
-    with the object in hand)."""
-    green_half_height = rgb_tasks.resting_half_heights({REWARD_STATE_KEY: resting_state})["green"]
+    Green's half-height, which the reward state lacks, is the scene's at the chain's reset
+    (`half_heights` [3], red, green, blue): a place segment starts with the object in hand."""
+    green_half_height = float(half_heights[rgb_tasks.COLOURS.index("green")])
     rows = []
     for state in reward_states:
         labels = family.success_labels(
@@ -97,19 +94,15 @@ def step_predicate_labels(reward_states: np.ndarray, family: TaskFamily, resting
     return np.asarray(rows, bool)
 
 
-class ChainResets:
-    """The reward state at each chain's reset, per dataset directory: a chain's segments record the
-    chain's seed (`collection.chain_seed`), and its first segment starts at the reset, with every
-    object at rest. A seeded reset depends on the seed alone, so the first episode seen with a seed
-    gives it."""
-
-    def __init__(self):
-        self._states: dict[tuple[str, int], np.ndarray] = {}
-
-    def resting_state(self, directory: str | os.PathLike, episode: dict) -> np.ndarray:
-        """[D] the reward state at the reset of `episode`'s chain (numpy episode, steps as tensors)."""
-        first = episode["steps"]["observation"][REWARD_STATE_KEY][0]
-        return self._states.setdefault((str(directory), int(episode["seed"])), first)
+def episode_half_heights(directory: str | os.PathLike, episode: dict) -> np.ndarray:
+    """[3] an episode's metadata `object_half_heights`; a clear error for data recorded without them."""
+    heights = np.asarray(episode.get("object_half_heights", ()), np.float32)
+    if heights.shape != (len(rgb_tasks.COLOURS),):
+        raise ValueError(
+            f"{directory}: episode (seed {int(episode['seed'])}) has no object_half_heights metadata "
+            f"(got shape {heights.shape}); it was collected before they were recorded: collect it again"
+        )
+    return heights
 
 
 def load_episodes(
@@ -119,7 +112,6 @@ def load_episodes(
     observations = {k: [] for k in observation_keys}
     actions, starts, lengths, collected_for, labels, step_labels, seeds = [], [], [], [], [], [], []
     total = 0
-    resets = ChainResets()
     for directory in rlds_reader.as_directory_list(directories):
         for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
             steps = episode["steps"]
@@ -130,7 +122,7 @@ def load_episodes(
             task_sequence = [t.decode() if isinstance(t, bytes) else str(t) for t in episode["task_sequence"]]
             if not task_sequence:
                 raise ValueError(f"{directory}: an episode has no task_sequence, so no collected-for task")
-            resting_state = resets.resting_state(directory, episode)  # Before any skip: it may start a chain.
+            half_heights = episode_half_heights(directory, episode)
             length = len(steps["action"])
             if length < 2:
                 continue  # No transition in it.
@@ -141,7 +133,7 @@ def load_episodes(
             lengths.append(length)
             total += length
             collected_for.append(task_sequence[0])
-            step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family, resting_state))
+            step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family, half_heights))
             labels.append(step_labels[-1][-1])
             seeds.append(collection.collection_seed(episode["seed"]))
     if not starts:

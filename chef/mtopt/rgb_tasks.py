@@ -12,8 +12,8 @@ Final-state mapping read by the predicates (world frame, metres):
 `final_state_from_observation` builds this mapping from an environment
 observation (privileged/reward_state); `final_state_from_simulation` from the
 live physics. The reward state carries no half-height for green, so the
-observation path takes it from the episode's first observation, where every
-object rests on the floor (half-height = centre height - floor height).
+observation path takes it from the scene at the episode's (chain's) reset
+(`scene_half_heights`, stored with each episode as metadata `object_half_heights`).
 
 Thresholds: an object is lifted when its bottom is at least 5 cm above the
 floor; X is placed on Y when X is within 3 cm of Y in xy and X's bottom is
@@ -110,10 +110,16 @@ def resting_half_heights(first_observation: Mapping[str, np.ndarray]) -> dict[st
     return {c: float(positions[c][2] - BASKET_FLOOR_Z) for c in COLOURS}
 
 
+def scene_half_heights(simulation) -> tuple[float, ...]:
+    """[3] the objects' half-heights along world z (red, green, blue), from the scene's geometry in
+    its current orientation (`rgb_stacking_env.simulation.Simulation.object_extent`)."""
+    return tuple(float(simulation.object_extent(i)[1]) for i in range(len(COLOURS)))
+
+
 def final_state_from_observation(observation: Mapping[str, np.ndarray], green_half_height: float) -> FinalState:
     """The final-state mapping of one environment observation (unbatched).
 
-    `green_half_height` comes from `resting_half_heights` of the episode's first observation.
+    `green_half_height` is green's at the episode's reset (`scene_half_heights`).
     """
     state = RewardState.from_vector(observation[REWARD_STATE_KEY])
     return {

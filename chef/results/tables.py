@@ -103,13 +103,13 @@ def execute_results(table: CountTable, *, episodes_per_triplet: int, main_task: 
     }
 
 
-def execute_markdown(table: CountTable, confidence: float = 0.95) -> str:
+def execute_markdown(table: CountTable, confidence: float = 0.95, main_task: str = MAIN_TASK) -> str:
     """results.md of the EXECUTE stage: candidates in ranking order."""
     ranking = rank_candidates(table)
     frame = formatted_frame(table, ranking, confidence)
     frame.insert(0, "rank", range(1, len(ranking) + 1))
     frame.index.name = "candidate"
-    return f"{MAIN_TASK} success, {100 * confidence:.0f}% Wilson intervals\n\n" + to_markdown(frame)
+    return f"{main_task} success, {100 * confidence:.0f}% Wilson intervals\n\n" + to_markdown(frame)
 
 
 def stage_counts_from_execute(table: CountTable) -> dict[str, dict[str, SuccessCount]]:

@@ -47,7 +47,7 @@ def write_execute_results(
     stage_path = pathlib.Path(stage_path)
     content = tables.execute_results(table, episodes_per_triplet=episodes_per_triplet, main_task=main_task)
     _write_json(stage_path / RESULTS_JSON, content)
-    atomic_write_text(stage_path / "results.md", tables.execute_markdown(table))
+    atomic_write_text(stage_path / "results.md", tables.execute_markdown(table, main_task=main_task))
     return content["ranking"]
 
 

@@ -11,7 +11,7 @@ from chef.agents.mpo.actor import MPOActor, StaticVariableSource
 from chef.data import rlds_writer
 from chef.results.stats import SuccessCount
 from chef.stages import checkpoints, components, episodes
-from rgb_stacking_env import render
+from rgb_stacking_env import object_sets, render
 
 TEST_TRIPLETS = ("1", "2", "3", "4", "5")
 
@@ -35,9 +35,15 @@ def _main_head_actor(spec: components.StageSpec, params: types.Params, seed: int
     )
 
 
-def episode_seed(seed: int, triplet: str, episode: int) -> int:
-    """The seed evaluation episode `episode` of `triplet` is reset with (and records)."""
-    return episodes.episode_seed(seed, int(triplet), episode)
+def seed_stream(object_set: str) -> int:
+    """The seed stream of an object set: a test triplet's number ('1'..'5'), then 6, 7, 8 for
+    test_random, train_random and heldout_random."""
+    return object_sets.OBJECT_SETS.index(object_sets.validate_object_set(object_set)) + 1
+
+
+def episode_seed(seed: int, object_set: str, episode: int) -> int:
+    """The seed evaluation episode `episode` of `object_set` is reset with (and records)."""
+    return episodes.episode_seed(seed, seed_stream(object_set), episode)
 
 
 def evaluate(
@@ -52,11 +58,14 @@ def evaluate(
     seed: int = 0,
     progress_label: str = "evaluate",
 ) -> dict[str, SuccessCount]:
-    """Main-task success of the policy's mean action, `episodes_per_triplet` episodes per triplet.
+    """Main-task success of the policy's mean action, `episodes_per_triplet` episodes per object set
+    of `triplets` (a test triplet '1'..'5', or a random set such as 'test_random', whose episodes
+    draw their triplet from it).
 
     Every episode is written to `dataset_dir` (RLDS) when given; a rerun appends. Episode e of
-    triplet t is reset with (and records) `episode_seed(seed, t, e)`; the dataset's `environment`
-    metadata has object_set null: each episode's is its `triplet`.
+    object set t is reset with (and records) `episode_seed(seed, t, e)`; the dataset's
+    `environment` metadata has object_set null: each episode's is its `triplet` (the triplet it
+    drew: '1'..'5' for a test triplet, else the object ids).
     """
     actor = _main_head_actor(spec, params, seed)
     writer = (
@@ -72,7 +81,7 @@ def evaluate(
     bar = tqdm(total=len(triplets) * episodes_per_triplet, desc=progress_label, mininterval=5.0)
     for triplet in triplets:
         env = spec.make_env(
-            seed=int(np.random.SeedSequence([seed, int(triplet)]).generate_state(1)[0]), object_set=triplet
+            seed=int(np.random.SeedSequence([seed, seed_stream(triplet)]).generate_state(1)[0]), object_set=triplet
         )
         successes = 0
         for episode in range(episodes_per_triplet):
@@ -88,7 +97,7 @@ def evaluate(
                         success=result.success,
                         checkpoint=checkpoint,
                         task_sequence=(main_task,),
-                        triplet=triplet,
+                        triplet=object_sets.triplet_label(env.simulation.scene.triplet),
                         seed=reset_seed,
                     )
                 )

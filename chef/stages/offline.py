@@ -51,10 +51,12 @@ def count_successes(directories: Sequence[str], task: str) -> int:
 
 
 def make_options(spec: components.StageSpec) -> rlds_reader.TransitionOptions:
-    """How the agent's transitions are read: its n-step returns, its inputs, and for a filtered
-    agent only the episodes where the main task succeeded."""
+    """How the agent's transitions are read: its n-step returns, its inputs, for a filtered agent
+    only the episodes where the main task succeeded, and for MPO that clones the scripted episodes
+    (`mpo.demonstration_weight` > 0) their demonstration mark, as COLLECT's learner reads them."""
+    agent = _check_agent(spec)
     episode_filter = None
-    if _check_agent(spec).startswith("filtered"):
+    if agent.startswith("filtered"):
         task = spec.scheduler.main_task
         episode_filter = _SUCCESS_FILTERS.setdefault(task, filters.by_success(task, spec.tasks.reward_names))
     return rlds_reader.TransitionOptions(
@@ -62,6 +64,7 @@ def make_options(spec: components.StageSpec) -> rlds_reader.TransitionOptions:
         discount=spec.config.adder.discount,
         observation_keys=spec.network.observation_keys,
         episode_filter=episode_filter,
+        demonstration_mark=agent.endswith("mpo") and spec.mpo.demonstration_weight > 0,
     )
 
 

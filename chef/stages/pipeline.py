@@ -2,7 +2,8 @@
 
 Stages already complete in the run directory are skipped (never rerun or overwritten); an
 unfinished one continues with `resume`. The pipeline stage writes results.json, table_1.md,
-plots/*.png and videos/final.mp4 (a copy of FINE-TUNE's video).
+learning.md (COLLECT's actor returns per task, early and late, beside the uniform random
+policy's), plots/*.png and videos/final.mp4 (a copy of FINE-TUNE's video).
 """
 
 import json
@@ -14,11 +15,13 @@ import ml_collections
 from absl import logging
 
 from chef.launch import program as program_lib
-from chef.results import plots, run_reader, stats, tables, writers
-from chef.stages import collect, execute, finetune, sweep
+from chef.results import learning, plots, run_reader, stats, tables, writers
+from chef.stages import baselines, collect, execute, finetune, sweep
 from chef.utils import run_dir
+from rgb_stacking_env.rewards import TASK_NAMES
 
 STAGES = ("collect", "sweep", "execute", "finetune")
+RANDOM_EPISODES = 8  # Uniform random episodes that COLLECT's learning is compared with.
 
 
 def _stage(root: str, run_name: str, name: str, resume: bool) -> run_dir.StageDir | None:
@@ -53,12 +56,28 @@ def run(
         finetune.run(config.finetune, stage, str(dirs["collect"]), str(dirs["sweep"]), str(dirs["execute"]))
     report = _stage(root, run_name, "pipeline", resume)
     if report is None:
-        return {"table": base / "pipeline" / "table_1.md"}
-    return write_report(report, dirs, config.collect.scheduler.main_task)
+        return {"table": base / "pipeline" / "table_1.md", "learning": base / "pipeline" / "learning.md"}
+    return write_report(report, dirs, config.collect)
 
 
-def write_report(stage: run_dir.StageDir, dirs: dict[str, pathlib.Path], main_task: str) -> dict[str, pathlib.Path]:
-    """Table I (stage x triplet success with 95 % intervals), plots and the final video."""
+def write_learning(path: pathlib.Path, collect_stage: run_reader.Stage, collect_config: ml_collections.ConfigDict):
+    """learning.md: COLLECT's learned-policy actor returns per task, first vs last quarter of the
+    episodes, beside the uniform random policy's on the same environment config."""
+    random_returns, _ = baselines.policy_returns(collect_config, "random", RANDOM_EPISODES, progress=False)
+    actors = collect_stage.actors()
+    table = learning.collect_learning(actors, random_returns, TASK_NAMES)
+    learned = int((actors["scripted"] != 1.0).sum()) if "scripted" in actors.columns else len(actors)
+    text = "COLLECT's learned-policy actor episodes, mean return per episode ± standard error\n\n" + learning.describe(
+        table, learned // 4, "uniform random", RANDOM_EPISODES
+    )
+    run_dir.atomic_write_text(path, text)
+
+
+def write_report(
+    stage: run_dir.StageDir, dirs: dict[str, pathlib.Path], collect_config: ml_collections.ConfigDict
+) -> dict[str, pathlib.Path]:
+    """Table I (stage x triplet success with 95 % intervals), COLLECT's learning, plots and the final video."""
+    main_task = collect_config.scheduler.main_task
     execute_table = tables.parse_count_table(json.loads((dirs["execute"] / writers.RESULTS_JSON).read_text())["table"])
     best = execute.best_candidate(dirs["execute"])
     from_execute = tables.stage_counts_from_execute(execute_table)
@@ -70,6 +89,7 @@ def write_report(stage: run_dir.StageDir, dirs: dict[str, pathlib.Path], main_ta
     }
     table = writers.write_pipeline_results(stage.path, stage_counts, best_candidate=best, main_task=main_task)
     run = run_reader.load_run(stage.path.parent)
+    write_learning(stage.path / "learning.md", run.stage("collect"), collect_config)
     plot_paths = []
     for name in ("collect", "sweep", "finetune"):
         if name in run.stages:
@@ -79,4 +99,4 @@ def write_report(stage: run_dir.StageDir, dirs: dict[str, pathlib.Path], main_ta
     if source_video.exists():
         shutil.copyfile(source_video, video)
     stage.mark_done({"best_candidate": best})
-    return {"table": table, "plots": stage.path / "plots", "video": video}
+    return {"table": table, "learning": stage.path / "learning.md", "plots": stage.path / "plots", "video": video}

@@ -4,7 +4,8 @@ Each candidate gets candidates/<name>/ (config.json, checkpoints/, policy/, metr
 DONE or FAILED). Candidates run `config.sweep.parallel` at a time as separate processes; a
 resumed sweep skips finished candidates and continues unfinished ones from their checkpoints.
 A candidate that cannot train (e.g. filtered BC without any successful episode) is recorded as
-FAILED with the reason and the others go on.
+FAILED with the reason and the others go on. With standardised inputs (`input_statistics.episodes`
+> 0) every candidate uses COLLECT's statistics, so it reads the data as COLLECT's learner did.
 """
 
 import json
@@ -16,7 +17,7 @@ import ml_collections
 from chef import sweeps
 from chef.launch import program as program_lib
 from chef.results import writers
-from chef.stages import components, offline, validation
+from chef.stages import components, input_statistics, offline, validation
 from chef.utils import config as config_lib
 from chef.utils import run_dir
 
@@ -42,6 +43,13 @@ def train_candidates(
         run_dir.atomic_write_text(out / run_dir.DONE_MARKER, json.dumps(metrics, indent=2))
 
 
+def with_collects_statistics(config: ml_collections.ConfigDict, collect_dir: str) -> None:
+    """With standardised inputs (`input_statistics.episodes` > 0), fills the config's input statistics
+    with those COLLECT stored in its config.json (measured anew only where COLLECT has none)."""
+    stored = pathlib.Path(collect_dir) / "config.json"
+    input_statistics.standardise(config, json.loads(stored.read_text()) if stored.exists() else None)
+
+
 def run(
     config: ml_collections.ConfigDict,
     sweep_file: str,
@@ -51,6 +59,7 @@ def run(
 ) -> dict:
     candidates = sweeps.load_sweep(sweep_file, config)  # Validates every override first.
     datasets = validation.stage_datasets(collect_dir, "chef-collect")  # Every actor's and the evaluator's.
+    with_collects_statistics(config, collect_dir)
     stage.write_config(dict(config=config.to_dict(), sweep_file=str(sweep_file)))
     candidates_dir = str(stage.subdir("candidates"))
     program = program_lib.Program()

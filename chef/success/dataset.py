@@ -15,7 +15,7 @@ import tensorflow_datasets as tfds
 
 from chef.data import rlds_reader
 from chef.mtopt.collection import collection_seed
-from chef.mtopt.episodes import ChainResets, predicate_labels
+from chef.mtopt.episodes import episode_half_heights, predicate_labels
 from chef.mtopt.tasks import TaskFamily
 from chef.success.model import stack_cameras
 from chef.success.training import DetectorDataset
@@ -27,7 +27,6 @@ def final_frame_dataset(
 ) -> DetectorDataset:
     """Reads every episode of `directories` into a DetectorDataset (images [N, C, H, W, 3])."""
     images, labels, primary, groups = [], [], [], []
-    resets = ChainResets()
     for directory in directories:
         for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
             observation = episode["steps"]["observation"]
@@ -36,7 +35,7 @@ def final_frame_dataset(
             images.append(stack_cameras({k: observation[k][-1:] for k in camera_keys}, camera_keys)[0])
             labels.append(
                 predicate_labels(
-                    {REWARD_STATE_KEY: resets.resting_state(directory, episode)},
+                    episode_half_heights(directory, episode),
                     {REWARD_STATE_KEY: observation[REWARD_STATE_KEY][-1]},
                     family,
                 )

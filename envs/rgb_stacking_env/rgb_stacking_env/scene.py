@@ -5,7 +5,9 @@ The scene is put together with `dm_control.mjcf` from dm-robotics' own models
 the reference layout, then compiled to a raw `mujoco.MjModel` with physics
 options chosen for speed. `Scene` holds the model and every index the
 environment needs, so the step loop never looks a name up. Compiled scenes are
-cached per object triplet.
+cached per object triplet in the process; the simplification of the detailed robot meshes,
+which takes a compile of its own, is cached on disk (`_robot_simplification`), so a scene
+compiles once after the machine's first build.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ import ctypes
 import dataclasses
 import functools
 import gc
+import hashlib
+import json
+import os
+import pathlib
+import tempfile
 from typing import Sequence
 
 import mujoco
@@ -39,6 +46,7 @@ _GRIPPER = "sawyer/robotiq_fts300/robotiq_2f85/"
 PAD_GEOMS = (_GRIPPER + "reinforced_right_fingertip_geom", _GRIPPER + "reinforced_left_fingertip_geom")
 GRIPPER_RANGE = 255.0  # Robotiq units: 0 open, 255 closed.
 _MAX_MESH_FACES = 2000
+CACHE_DIR_ENV = "RGB_STACKING_CACHE_DIR"  # Where mesh simplifications are cached ('' = nowhere).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,8 +125,9 @@ def _id(model: mujoco.MjModel, kind: mujoco.mjtObj, name: str) -> int:
     return index
 
 
-def _build_mjcf(triplet: Triplet, options: PhysicsOptions) -> mjcf.RootElement:
-    """Assembles the reference layout: robot at the origin, basket in front."""
+def _build_mjcf(triplet: Triplet | None, options: PhysicsOptions) -> mjcf.RootElement:
+    """Assembles the reference layout: robot at the origin, basket in front, and the triplet's
+    objects (none for `triplet` None)."""
     root = mjcf.RootElement(model="rgb_stacking")
     root.worldbody.add("light", pos=(0.6, 0.0, 1.5), dir=(0, 0, -1), diffuse=(0.4, 0.4, 0.4))
     root.worldbody.add("geom", name="floor", type="plane", size=(2, 2, 0.1), rgba=(0.35, 0.35, 0.38, 1))
@@ -144,7 +153,7 @@ def _build_mjcf(triplet: Triplet, options: PhysicsOptions) -> mjcf.RootElement:
     )
     root.attach(basket).pos = BASKET_ORIGIN
 
-    for color, object_id in zip(COLORS, triplet):
+    for color, object_id in zip(COLORS, triplet or ()):
         prop = rgb_object.RgbObjectProp(obj_id=object_id, color=_RGBA[color], name=f"rgb_object_{color}")
         prop.mjcf_model.find("default", "collision").geom.condim = options.object_condim
         root.attach(prop.mjcf_model).add("freejoint")
@@ -164,42 +173,98 @@ def _build_mjcf(triplet: Triplet, options: PhysicsOptions) -> mjcf.RootElement:
     return root
 
 
-def _simplify_detailed_meshes(root: mjcf.RootElement, model: mujoco.MjModel) -> None:
-    """Replaces every mesh of more than _MAX_MESH_FACES faces by its convex hull.
+def _simplification(model: mujoco.MjModel) -> dict:
+    """What `_simplify` changes, from the compiled detailed model: every mesh of more than
+    _MAX_MESH_FACES faces becomes its convex hull, and the bodies whose inertia the compiler derived
+    from such a mesh keep it as an explicit `<inertial>`.
 
     Contacts already use convex hulls, so collisions are unchanged; the FTS-300
     and gripper base meshes (~200k faces) otherwise dominate software
-    rendering time and model memory. Bodies whose inertia the compiler derived
-    from such a mesh get the original values as explicit `<inertial>`, so the
-    dynamics are unchanged too. Hull vertices are given in the mesh file's
-    frame (undoing the compiler's recentring), so geometry stays in place.
+    rendering time and model memory; with the original inertias, the dynamics are
+    unchanged too. Hull vertices are given in the mesh file's frame (undoing the
+    compiler's recentring), so geometry stays in place.
+    Returns {"meshes": {mesh name: [V * 3] hull vertices}, "inertials": {body name: {...}}}.
     """
     detailed = [m for m in range(model.nmesh) if model.mesh_facenum[m] > _MAX_MESH_FACES]
+    meshes = {}
     for mesh in detailed:
         start, count = int(model.mesh_vertadr[mesh]), int(model.mesh_vertnum[mesh])
         rotation = np.empty(9)
         mujoco.mju_quat2Mat(rotation, model.mesh_quat[mesh])
         vertices = model.mesh_vert[start : start + count] @ rotation.reshape(3, 3).T + model.mesh_pos[mesh]
         hull = vertices[spatial.ConvexHull(vertices).vertices]  # [V, 3], scaled, file frame
-        element = root.find("mesh", mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, mesh))
-        element.file = None
-        element.scale = None
-        element.vertex = hull.ravel()
+        meshes[mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, mesh)] = hull.ravel().tolist()
     geoms = [
         g
         for g in range(model.ngeom)
         if model.geom_type[g] == mujoco.mjtGeom.mjGEOM_MESH and model.geom_dataid[g] in detailed
     ]
-    for body in sorted({int(model.geom_bodyid[g]) for g in geoms}):
-        element = root.find("body", mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, body))
+    inertials = {
+        mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, body): dict(
+            mass=float(model.body_mass[body]),
+            pos=model.body_ipos[body].tolist(),
+            quat=model.body_iquat[body].tolist(),
+            diaginertia=model.body_inertia[body].tolist(),
+        )
+        for body in sorted({int(model.geom_bodyid[g]) for g in geoms})
+    }
+    return {"meshes": meshes, "inertials": inertials}
+
+
+def _simplify(root: mjcf.RootElement, simplification: dict) -> None:
+    """Applies a `_simplification` to the scene's MJCF."""
+    for name, hull in simplification["meshes"].items():
+        element = root.find("mesh", name)
+        element.file = None
+        element.scale = None
+        element.vertex = np.asarray(hull, np.float64)
+    for name, inertial in simplification["inertials"].items():
+        element = root.find("body", name)
         if element.inertial is None:
-            element.add(
-                "inertial",
-                mass=model.body_mass[body],
-                pos=model.body_ipos[body],
-                quat=model.body_iquat[body],
-                diaginertia=model.body_inertia[body],
-            )
+            element.add("inertial", **{k: np.asarray(v, np.float64) for k, v in inertial.items()})
+
+
+def _cache_dir() -> pathlib.Path | None:
+    """Where simplifications are kept between processes: $RGB_STACKING_CACHE_DIR, else
+    $XDG_CACHE_HOME/rgb_stacking_env (~/.cache/rgb_stacking_env); an empty variable disables it."""
+    value = os.environ.get(CACHE_DIR_ENV)
+    if value == "":
+        return None
+    if value:
+        return pathlib.Path(value)
+    return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "rgb_stacking_env"
+
+
+@functools.lru_cache(maxsize=4)
+def _robot_simplification(options: PhysicsOptions) -> dict:
+    """The `_simplification` of the scene without objects (only robot meshes are detailed; the
+    objects' and the basket's have at most a few hundred faces), read from the disk cache when
+    this exact scene (its MJCF, assets, MuJoCo version and this module's code) was simplified
+    before, else computed (one extra compile, about 2.5 s) and stored there."""
+    root = _build_mjcf(None, options)
+    digest = hashlib.sha256()
+    for part in (mujoco.__version__, pathlib.Path(__file__).read_bytes(), root.to_xml_string()):
+        digest.update(part if isinstance(part, bytes) else part.encode())
+    for name, content in sorted(root.get_assets().items()):
+        digest.update(name.encode())
+        digest.update(content)
+    directory = _cache_dir()
+    path = directory / f"simplified_{digest.hexdigest()}.json" if directory else None
+    if path is not None and path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass  # Unreadable (e.g. cut short by a full disk): computed again below.
+    simplification = _simplification(_compile(root))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as f:
+                json.dump(simplification, f)
+            os.replace(f.name, path)  # Atomic: readers see the whole file or none.
+        except OSError:
+            pass  # A read-only or full cache only costs the extra compile.
+    return simplification
 
 
 def _compile(root: mjcf.RootElement) -> mujoco.MjModel:
@@ -292,8 +357,17 @@ def _scene_from_model(model: mujoco.MjModel, triplet: Triplet) -> Scene:
 def load_scene(triplet: Triplet, options: PhysicsOptions = PhysicsOptions()) -> Scene:
     """The compiled scene for (red, green, blue) object ids; cached per triplet."""
     root = _build_mjcf(tuple(triplet), options)
-    _simplify_detailed_meshes(root, _compile(root))
+    robot = _robot_simplification(options)
+    _simplify(root, robot)
     model = _compile(root)
+    detailed = {
+        mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m)
+        for m in np.flatnonzero(model.mesh_facenum > _MAX_MESH_FACES)
+    }
+    if detailed - set(robot["meshes"]):  # A detailed object mesh: the whole scene is simplified instead.
+        root = _build_mjcf(tuple(triplet), options)
+        _simplify(root, _simplification(_compile(root)))
+        model = _compile(root)
     _release_freed_memory()
     return _scene_from_model(model, tuple(triplet))
 

@@ -25,7 +25,7 @@ def test_scene_layout_and_physics_settings():
 def test_detailed_meshes_become_hulls_with_unchanged_geometry_and_inertia():
     root = scene._build_mjcf(("s0", "g5", "b6"), scene.PhysicsOptions())
     detailed = scene._compile(root)
-    scene._simplify_detailed_meshes(root, detailed)
+    scene._simplify(root, scene._simplification(detailed))
     simple = scene._compile(root)
     assert detailed.mesh_facenum.sum() > 200_000 > 60_000 > simple.mesh_facenum.sum()
     np.testing.assert_allclose(simple.body_mass, detailed.body_mass)
@@ -48,6 +48,46 @@ def _mesh_boxes(model: mujoco.MjModel) -> np.ndarray:
 
 def test_scenes_are_cached_per_triplet():
     assert scene.load_scene(("s0", "g5", "b6")) is scene.load_scene(("s0", "g5", "b6"))
+
+
+def _model_bytes(model: mujoco.MjModel) -> bytes:
+    buffer = np.zeros(mujoco.mj_sizeModel(model), np.uint8)
+    mujoco.mj_saveModel(model, None, buffer)
+    return buffer.tobytes()
+
+
+@pytest.mark.parametrize("triplet", [("s0", "g5", "b6"), ("r3", "y67", "e23")])
+def test_the_robots_cached_simplification_compiles_the_same_model_as_simplifying_the_whole_scene(
+    triplet, tmp_path, monkeypatch
+):
+    """The objects' meshes are never detailed, so the robot's simplification, computed once without
+    objects and kept on disk, gives the model byte for byte that simplifying each whole scene gave;
+    a second process (the in-process cache cleared) reads it from disk instead of compiling twice."""
+    root = scene._build_mjcf(triplet, scene.PhysicsOptions())
+    scene._simplify(root, scene._simplification(scene._compile(root)))
+    whole_scene = _model_bytes(scene._compile(root))
+
+    monkeypatch.setenv(scene.CACHE_DIR_ENV, str(tmp_path))
+    compiles = []
+    compile_model = scene._compile
+    monkeypatch.setattr(scene, "_compile", lambda r: compiles.append(1) or compile_model(r))
+    for expected_compiles in (2, 1):  # Cold cache: the robot's and the scene's; warm: the scene's.
+        scene.load_scene.cache_clear()
+        scene._robot_simplification.cache_clear()
+        compiles.clear()
+        assert _model_bytes(scene.load_scene(triplet).model) == whole_scene
+        assert len(compiles) == expected_compiles
+    assert len(list(tmp_path.glob("simplified_*.json"))) == 1
+
+
+def test_an_unwritable_or_disabled_cache_only_costs_a_compile(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    for value in (str(blocked / "cache"), ""):  # Under a file: mkdir fails. Empty: no cache.
+        monkeypatch.setenv(scene.CACHE_DIR_ENV, value)
+        scene.load_scene.cache_clear()
+        scene._robot_simplification.cache_clear()
+        assert scene.load_scene(("s0", "g5", "b6")).model.nmesh > 0
 
 
 def test_physics_options_take_typed_overrides():

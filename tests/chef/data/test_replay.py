@@ -96,6 +96,24 @@ def test_evaluation_seeds_are_distinct_and_replay_the_episodes(tmp_path):
     assert not np.array_equal(first_observations[0], first_observations[1])  # Same triplet, other seed.
 
 
+def test_a_random_object_set_is_evaluated_with_its_own_seeds_and_records_the_drawn_triplets(tmp_path):
+    """Test triplets keep their seeds (stream = their number, as FINE-TUNE recorded them); a random
+    set has a stream of its own, and each episode records the triplet it drew, from which it replays."""
+    assert [evaluation.seed_stream(t) for t in ("1", "5", "test_random")] == [1, 5, 6]
+    spec = components.StageSpec.from_config(_config(object_set="1"))
+    builder = spec.mpo_builder()
+    params = builder.init_policy_params(builder.make_networks()[0])
+    counts = evaluation.evaluate(spec, params, 3, triplets=("test_random",), dataset_dir=str(tmp_path / "e"), seed=5)
+    assert list(counts) == ["test_random"] and counts["test_random"].episodes == 3
+    replays = [replay.replay_episode(tmp_path / "e", i) for i in range(3)]
+    assert [r.seed for r in replays] == [evaluation.episode_seed(5, "test_random", e) for e in range(3)]
+    assert {r.triplet for r in replays} <= set(evaluation.TEST_TRIPLETS)
+    for result in replays:
+        np.testing.assert_allclose(
+            result.replayed["rgb30_red/abs_pose"], result.recorded["rgb30_red/abs_pose"], atol=1e-6
+        )
+
+
 def test_mtopt_place_segments_replay_after_their_pick_segment(tmp_path):
     family = rgb_tasks.rgb_task_family()
     env = rgb_stacking_env.make(object_set="2", observation_set="state", seed=3, episode_length=100)

@@ -105,30 +105,49 @@ def test_collection_mixes_scripted_and_learned_chains(tmp_path):
         )
 
 
-def test_random_action_probability_replaces_scripted_decisions():
-    """Beside a noise-free scripted twin on the same observations: at probability 0 every decision
-    is the scripted one, at 0.5 about half are uniform in the box with the gripper at a bound."""
-    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=60)
-    spec = env.action_spec()
-    for probability, expected_random in ((0.0, (0, 0)), (0.5, (12, 28))):
-        policy, twin = (
-            NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), random_action_probability=p) for p in (probability, 0.0)
-        )
-        timestep = env.reset()
-        for p in (policy, twin):
-            p.reset(timestep.observation)
-            p.start_pick("red")
-        differing, grippers = 0, set()
-        for _ in range(40):
-            action, scripted = policy(timestep.observation), twin(timestep.observation)
-            assert np.all(action >= spec.minimum) and np.all(action <= spec.maximum)
-            differing += not np.array_equal(action, scripted)
-            grippers.add(float(action[-1]))
-            timestep = env.step(action)
-        assert expected_random[0] <= differing <= expected_random[1], differing
-        assert grippers <= {-1.0, 1.0}
+def _beside_a_noise_free_twin(steps: int, **exploration) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(explored action, noise-free scripted action) pairs of a pick of red, both policies given the
+    explored policy's observations."""
+    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=steps + 10)
+    policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), **exploration)
+    twin = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
+    timestep = env.reset()
+    for p in (policy, twin):
+        p.reset(timestep.observation)
+        p.start_pick("red")
+    pairs = []
+    for _ in range(steps):
+        action, scripted = policy(timestep.observation), twin(timestep.observation)
+        assert np.all(action >= env.action_spec().minimum) and np.all(action <= env.action_spec().maximum)
+        pairs.append((action, scripted))
+        timestep = env.step(action)
+    return pairs
+
+
+def test_random_action_probability_replaces_the_arm_velocities_and_keeps_the_phases_gripper():
+    """At probability 0 every decision is the scripted one; at 0.5 about half of the 40 have other
+    arm velocities, and every gripper command is still the scripted phase's."""
+    assert all(np.array_equal(a, s) for a, s in _beside_a_noise_free_twin(40, random_action_probability=0.0))
+    pairs = _beside_a_noise_free_twin(40, random_action_probability=0.5)
+    differing = sum(not np.array_equal(a[:4], s[:4]) for a, s in pairs)
+    assert 12 <= differing <= 28, differing
+    assert all(a[-1] == s[-1] for a, s in pairs)
     with pytest.raises(ValueError, match="random_action_probability"):
         collection.CollectionConfig(random_action_probability=1.5)
+
+
+def test_gripper_flips_follow_the_phase():
+    """Flips with probability 1 in one kind of phase and 0 in the other: the gripper command is the
+    opposite of the scripted one exactly in the phases of that kind (a pick of red, 200 decisions:
+    open while approaching and descending, then closed)."""
+    for open_phases, held_phases in ((1.0, 0.0), (0.0, 1.0)):
+        pairs = _beside_a_noise_free_twin(200, gripper_flip_probability=open_phases, held_flip_probability=held_phases)
+        scripted = np.asarray([s[-1] for _, s in pairs])
+        assert {-1.0, 1.0} <= set(scripted)  # Both kinds of phase occur.
+        flipped = np.asarray([a[-1] == -s[-1] for a, s in pairs])
+        np.testing.assert_array_equal(flipped, scripted < 0 if open_phases else scripted > 0)
+    with pytest.raises(ValueError, match="held_flip_probability must lie in"):
+        collection.CollectionConfig(held_flip_probability=-0.1)
 
 
 def test_scripted_picks_end_at_their_first_success_and_deadline_picks_run_on(tmp_path):
@@ -140,12 +159,12 @@ def test_scripted_picks_end_at_their_first_success_and_deadline_picks_run_on(tmp
     env = decisions.with_decision_period(
         rgb_stacking_env.make(object_set="4", observation_set="state", seed=3, episode_length=600), 5
     )
-    metadata = collection.EpisodeMetadata(stage="test", success=(), seed=0)
     for episode_end in collection.EPISODE_ENDS:
         writer = EpisodeWriter(tmp_path / episode_end, family.names)
         for seed in range(6):
             policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), decision_period=5)
             first = wrappers.reset(env, seed)
+            metadata = collection.chain_metadata(env, "test", seed)
             policy.reset(first.observation)
             policy.start_pick("red")
             collection.run_segment(env, first, policy, 40, family, writer, "lift-red", metadata, episode_end)
@@ -194,16 +213,18 @@ def test_terminate_ends_a_segment_and_one_before_any_action_writes_nothing(tmp_p
 def test_a_place_segment_starting_with_green_in_hand_is_labelled_with_greens_resting_half_height(tmp_path):
     """Place segments that start where a scripted pick of green left off: their first step's labels must
     equal the simulation's there (issue 18: green's half-height taken from the segment's own first step,
-    with green in hand, labelled failed place-green-on-blue episodes successes). Four chains; the
-    noise-free pick lifted green in 6 of 6 chains when measured, and at least 2 must here."""
+    with green in hand, labelled failed place-green-on-blue episodes successes). The half-heights come
+    from the scene at the chain's reset and are stored with each episode. Four chains; the noise-free
+    pick lifted green in 6 of 6 chains when measured, and at least 2 must here."""
     family = rgb_tasks.rgb_task_family()
     env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=1000)
     writer = EpisodeWriter(tmp_path, family.names)
-    expected, held = [], []
+    expected, held, at_reset = [], [], []
     for chain in range(4):
-        metadata = collection.EpisodeMetadata(stage="test", success=(), seed=collection.chain_seed(0, chain))
+        first = wrappers.reset(env, collection.chain_seed(0, chain))
+        metadata = collection.chain_metadata(env, "test", collection.chain_seed(0, chain))
+        at_reset.append(metadata.object_half_heights)
         policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0))
-        first = wrappers.reset(env, metadata.seed)
         policy.reset(first.observation)
         policy.start_pick("green")
         at_place, labels = collection.run_segment(
@@ -221,3 +242,19 @@ def test_a_place_segment_starting_with_green_in_hand_is_labelled_with_greens_res
     table = episodes.load_episodes(tmp_path, family, KEYS)
     np.testing.assert_array_equal(table.step_labels[table.starts[1::2]], expected)
     assert len(held) >= 2 and min(held) > 0.05, held
+    stored = list(tfds.as_numpy(rlds_reader.episode_dataset(tmp_path)))
+    np.testing.assert_allclose([e["object_half_heights"] for e in stored], np.repeat(at_reset, 2, axis=0))
+    np.testing.assert_allclose(np.asarray(at_reset)[:, 1], 0.025, atol=1e-3)  # Green at rest (2.5 cm).
+
+
+def test_episodes_without_half_heights_are_refused_by_name(tmp_path):
+    family = rgb_tasks.rgb_task_family()
+    env = rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=100)
+    writer = EpisodeWriter(tmp_path, family.names)
+    first = env.reset()
+    still = np.zeros(5, np.float32)
+    unrecorded = collection.EpisodeMetadata(stage="test", success=(), seed=7)
+    collection.run_segment(env, first, lambda o: still, 3, family, writer, "lift-red", unrecorded, "deadline")
+    writer.close()
+    with pytest.raises(ValueError, match=r"seed 7\) has no object_half_heights metadata"):
+        episodes.load_episodes(tmp_path, family, KEYS)

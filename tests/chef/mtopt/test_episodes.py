@@ -132,5 +132,9 @@ def test_low_data_tasks_and_summary_table():
     table = _table()
     # Own-task successes: a1 1 (episode 0), a2 0 (no episode collected for it), b1 1.
     assert ablation.low_data_tasks(table, FAMILY) == ("a2",)
+    collected = ablation.collected_success(table, FAMILY)
+    assert list(collected.index) == list(FAMILY.names)
+    assert collected.loc["a1", "collected"] == 1 and collected.loc["a1", "own_successes"] == 1
+    assert collected.loc["a2", "collected"] == 0 and np.isnan(collected.loc["a2", "own_success_rate"])
     summary = ablation.summary_table({"orig / uniform": {"a1": 0.5, "a2": 0.0, "b1": 1.0}}, ("a2",))
     np.testing.assert_allclose(summary.loc["orig / uniform"].to_numpy(), [0.0, 0.5, 1.0, 0.0])

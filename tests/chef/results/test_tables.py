@@ -56,6 +56,7 @@ def test_execute_markdown_exact():
         "| small | 2 | 90% [60-98] | 80% [49-94] | 85% [64-95] |\n"
         "| bc | 3 | 20% [6-51] | 0% [0-28] | 10% [3-30] |\n"
     )
+    assert tables.execute_markdown(TABLE, main_task="lift").startswith("lift success, 95% Wilson intervals")
 
 
 def test_execute_results_round_trip():

@@ -1,11 +1,13 @@
 """Input statistics of scripted episodes, in the order in which the torso flattens its inputs."""
 
+import json
+
 import numpy as np
 import pytest
 
 from chef.configs import collect
 from chef.networks import inputs
-from chef.stages import components, input_statistics
+from chef.stages import components, input_statistics, sweep
 
 
 def _config(episodes: int = 1):
@@ -45,3 +47,16 @@ def test_standardise_fills_the_network_config_and_reuses_stored_statistics():
 def test_no_episodes_is_refused():
     with pytest.raises(ValueError, match="at least one episode"):
         input_statistics.scripted_observations(_config(), num_episodes=0, seed=0)
+
+
+def test_sweep_candidates_take_collects_statistics(tmp_path):
+    """SWEEP's base config reads the data as COLLECT's learner did: with COLLECT's statistics."""
+    (tmp_path / "config.json").write_text(
+        json.dumps({"network": {"vector_mean": [1.0, 2.0], "vector_std": [3.0, 4.0]}})
+    )
+    config = _config()
+    sweep.with_collects_statistics(config, str(tmp_path))
+    assert config.network.vector_mean == (1.0, 2.0) and config.network.vector_std == (3.0, 4.0)
+    raw = _config(episodes=0)
+    sweep.with_collects_statistics(raw, str(tmp_path))
+    assert raw.network.vector_mean == ()

@@ -5,6 +5,7 @@ import jax
 import numpy as np
 import pytest
 
+from chef import types
 from chef.configs import sweep
 from chef.stages import components, offline
 from tests.chef.data import env_episodes
@@ -67,3 +68,17 @@ def test_a_candidate_trains_and_checkpoints_on_either_input(sources, tmp_path, o
     assert metrics and all(np.isfinite(v) for v in metrics.values())
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_10", "step_20"]
     assert (tmp_path / "policy").is_dir()
+
+
+def test_offline_mpo_that_clones_scripted_episodes_reads_their_demonstration_mark(sources, tmp_path):
+    """With mpo.demonstration_weight > 0 the batches carry extras['demonstration'] (0 here: random,
+    not scripted, episodes), as COLLECT's learner reads them; without it they do not."""
+    config = _config("memory")
+    plain = offline.make_iterator(components.StageSpec.from_config(config), sources, [0.5, 0.5], seed=0)
+    assert types.DEMONSTRATION not in next(plain).extras
+    config.mpo.demonstration_weight = 1.0
+    spec = components.StageSpec.from_config(config)
+    batch = next(offline.make_iterator(spec, sources, [0.5, 0.5], seed=0))
+    np.testing.assert_array_equal(batch.extras[types.DEMONSTRATION], 0.0)
+    metrics = offline.train(spec, sources, [0.5, 0.5], str(tmp_path), progress=False)
+    assert metrics and all(np.isfinite(v) for v in metrics.values())

@@ -31,7 +31,7 @@ def tiny_run(tmp_path_factory):
         timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "CHEF pipeline finished." in result.stdout
+    assert "CHEF pipeline finished." in result.stdout and "Learned (more than two standard errors)" in result.stdout
     (root / "stderr.txt").write_text(result.stderr)
     return root
 
@@ -46,6 +46,8 @@ def test_pipeline_writes_table_one_plots_and_video(tiny_run):
         assert (run / stage / "results.json").exists()
         assert (run / stage / ("table_1.md" if stage == "pipeline" else "results.md")).exists()
     assert (run / "pipeline/videos/final.mp4").stat().st_size > 10_000
+    learned = (run / "pipeline/learning.md").read_text()  # COLLECT's returns beside the random policy's.
+    assert "uniform random policy (8 episodes)" in learned and "| stack_leave |" in learned
     plots = {p.name for p in (run / "pipeline/plots").rglob("*.png")}
     assert {"collect_learner.png", "collect_actors_success.png", "sweep_candidates_critic_loss.png"} <= plots
 
@@ -161,7 +163,7 @@ def test_sweep_execute_and_finetune_resume_after_a_kill(tiny_run):
         *commands.command("sweep"),
         "--config=sweep:tiny",
         "--sweep=sweeps/chef_demo.py",
-        "--config.learner.num_steps=400",
+        "--config.learner.num_steps=120",
         "--config.learner.checkpoint_period=20",
         *common,
     ]
@@ -178,31 +180,31 @@ def test_sweep_execute_and_finetune_resume_after_a_kill(tiny_run):
             json.loads(line)["step"]
             for line in (run / "sweep/candidates" / name / "metrics/learner.jsonl").read_text().splitlines()
         ]
-        assert steps[-1] == 400
+        assert steps[-1] == 120
 
     execute = [
         *commands.command("execute"),
         "--config=execute:tiny",
-        "--config.evaluation.episodes_per_triplet=2",
+        "--config.evaluation.episodes_per_triplet=1",
         *common,
     ]
     resumed = _killed_then_resumed(execute, "candidates/*.json", run / "execute")
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     table = json.loads((run / "execute/results.json").read_text())["table"]
-    assert all(sum(c["episodes"] for c in table[name].values()) == 10 for name in table)
+    assert all(sum(c["episodes"] for c in table[name].values()) == 5 for name in table)
     for name in table:  # Every episode is kept: a candidate killed half-way appends its rerun.
-        assert len(_episodes(run / "execute/datasets" / name)) >= 10
+        assert len(_episodes(run / "execute/datasets" / name)) >= 5
 
     finetune = [
         *commands.command("finetune"),
         "--config=finetune:tiny",
-        "--config.finetune.num_steps=400",
+        "--config.finetune.num_steps=160",
         *common,
-    ]  # A checkpoint every 100 steps.
-    resumed = _killed_then_resumed(finetune, "checkpoints/step_100", run / "finetune")
+    ]  # A checkpoint every 40 steps.
+    resumed = _killed_then_resumed(finetune, "checkpoints/step_40", run / "finetune")
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     steps = [json.loads(line)["step"] for line in (run / "finetune/metrics/learner.jsonl").read_text().splitlines()]
-    assert steps[-1] == 400 and steps.count(10) == 1  # Continued from a checkpoint, not from step 0.
+    assert steps[-1] == 160 and steps.count(10) == 1  # Continued from a checkpoint, not from step 0.
 
 
 def test_completed_stage_is_never_overwritten(tiny_run):

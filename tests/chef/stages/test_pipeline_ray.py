@@ -13,7 +13,9 @@ REPO = pathlib.Path(__file__).parents[3]
 
 
 def test_pipeline_runs_on_ray(tmp_path):
-    """COLLECT (replay, learner, actors, evaluator), SWEEP and EXECUTE as Ray actors on a local Ray instance."""
+    """COLLECT (replay, learner, actors, evaluator), SWEEP and EXECUTE as Ray actors on a local Ray
+    instance. Evaluations on one triplet: the local pipeline's tests cover all five."""
+    one_triplet = [f"--config.{stage}.evaluation.triplets=('4',)" for stage in ("collect", "execute", "finetune")]
     result = subprocess.run(
         [
             *commands.command("pipeline"),
@@ -21,6 +23,7 @@ def test_pipeline_runs_on_ray(tmp_path):
             f"--root_dir={tmp_path}",
             "--run_name=r",
             "--launcher=ray",
+            *one_triplet,
         ],
         cwd=REPO,
         capture_output=True,
@@ -32,5 +35,6 @@ def test_pipeline_runs_on_ray(tmp_path):
         assert (tmp_path / "r" / stage / "DONE").exists()
     results = json.loads((tmp_path / "r/execute/results.json").read_text())
     assert sorted(results["ranking"]) == ["bc", "mpo_multitask", "mpo_singletask"]
+    assert set(results["table"]["bc"]) == {"4"}
     episodes = tfds.builder_from_directory(str(tmp_path / "r/collect/datasets/actor_0")).as_dataset(split="train")
     assert len(list(episodes.take(1))) == 1
