@@ -50,7 +50,7 @@ Policy = Callable[[dict], Optional[np.ndarray]]  # None: TERMINATE (ends the seg
 @dataclasses.dataclass(frozen=True)
 class CollectionConfig:
     num_chains: int = 100
-    pick_steps: int = 150
+    pick_steps: int = 250  # Control steps (20 Hz): long enough to lift (benchmarks/mtopt_segments.py).
     place_steps: int = 150
     aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.
