@@ -14,7 +14,7 @@ it, and so does `scripts/point_reach.py --layers=256` (one JSON line).
 """
 
 import time
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jax
 import numpy as np
@@ -42,16 +42,20 @@ def at_goal(position, goal):  # -> [N] bool
     return np.linalg.norm(position - goal, axis=-1) <= RADIUS
 
 
-def rollouts(rng, num, noise=1.5):
+def rollouts(rng, num, noise=1.5, random_probability=0.0):
     """positions [N, D + 1, 2], actions [N, D, 5], goals [N, 2] of the noisy goal-seeking controller:
-    velocity toward the goal plus Gaussian noise of `noise` times the bound; the wrist and gripper
-    dimensions uniform (the gripper at its bounds)."""
+    velocity toward the goal plus Gaussian noise of `noise` times the bound, or, in a share
+    `random_probability` of the decisions, uniform in the box (the RGB collection's exploration);
+    the wrist and gripper dimensions uniform (the gripper at its bounds)."""
     positions, goals = [rng.uniform(-START, START, (num, 2))], rng.uniform(-GOALS, GOALS, (num, 2))
     bound = ACTION_MAX[:2]
     actions = []
     for _ in range(DECISIONS):
         toward = np.clip((goals - positions[-1]) / DECISION_S, -bound, bound)
         velocity = np.clip(toward + noise * bound * rng.standard_normal((num, 2)), -bound, bound)
+        if random_probability:  # (No draw otherwise: the default rollouts stay those of the test.)
+            explore = rng.random(num) < random_probability
+            velocity[explore] = rng.uniform(-bound, bound, (int(explore.sum()), 2))
         others = np.stack(
             [
                 rng.uniform(ACTION_MIN[2], ACTION_MAX[2], num),
@@ -154,11 +158,25 @@ def data_success(positions, goals) -> float:
     )
 
 
-def compare(config: QtOptConfig, steps: int = 3000, episodes: int = 4000) -> dict:
+def compare(
+    config: QtOptConfig,
+    steps: int = 3000,
+    episodes: int = 4000,
+    noise: float = 1.5,
+    random_probability: float = 0.0,
+    episode_ends: Sequence[str] = ("success", "deadline"),
+) -> dict:
     """Greedy success with each episode end, trained on the same rollouts."""
-    positions, actions, goals = rollouts(np.random.default_rng(0), episodes)
-    result = {"layers": config.torso_hidden_sizes[0], "steps": steps, "data_success": data_success(positions, goals)}
-    for episode_end in ("success", "deadline"):
+    positions, actions, goals = rollouts(np.random.default_rng(0), episodes, noise, random_probability)
+    result = {
+        "layers": config.torso_hidden_sizes[0],
+        "steps": steps,
+        "episodes": episodes,
+        "noise": noise,
+        "random_probability": random_probability,
+        "data_success": data_success(positions, goals),
+    }
+    for episode_end in episode_ends:
         start = time.time()
         learner = train(episode_table(positions, actions, goals, episode_end == "success"), episode_end, config, steps)
         result[episode_end] = greedy_success(learner, config, np.random.default_rng(3))

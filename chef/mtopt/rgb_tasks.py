@@ -15,7 +15,8 @@ live physics. The reward state carries no half-height for green, so the
 observation path takes it from the scene at the episode's (chain's) reset
 (`scene_half_heights`, stored with each episode as metadata `object_half_heights`).
 
-Thresholds: an object is lifted when its bottom is at least 5 cm above the
+Thresholds: an object is reached (extra tasks 'reach-<colour>') when the pinch
+point is within 3 cm of its centre; an object is lifted when its bottom is at least 5 cm above the
 floor; X is placed on Y when X is within 3 cm of Y in xy and X's bottom is
 within 1 cm of Y's top. stack_leave (the CHEF main task) is red placed on
 blue, released, with the gripper 10 +- 3 cm above red's centre.
@@ -35,6 +36,7 @@ PLACE_XY_TOLERANCE = 0.03
 PLACE_Z_TOLERANCE = 0.01
 LEAVE_HEIGHT = 0.10
 LEAVE_TOLERANCE = 0.03
+REACH_DISTANCE = 0.03
 ACQUISITION = "acquisition"
 PLACEMENT = "placement"
 
@@ -57,6 +59,12 @@ def is_placed_on(state: FinalState, top: str, bottom: str) -> bool:
     return bool(xy_gap <= PLACE_XY_TOLERANCE and z_gap <= PLACE_Z_TOLERANCE)
 
 
+def is_reached(state: FinalState, colour: str) -> bool:
+    """The pinch point within `REACH_DISTANCE` of the object's centre, where a grasp closes."""
+    gap = np.asarray(state["tcp/position"]) - np.asarray(state[f"{colour}/position"])
+    return bool(np.linalg.norm(gap) <= REACH_DISTANCE)
+
+
 def is_stacked_and_left(state: FinalState) -> bool:
     tcp_above_red = float(np.asarray(state["tcp/position"])[2] - np.asarray(state["red/position"])[2])
     return (
@@ -70,19 +78,28 @@ def _lift(colour: str) -> TaskSpec:
     return TaskSpec(f"lift-{colour}", ACQUISITION, lambda s: is_lifted(s, colour))
 
 
+def _reach(colour: str) -> TaskSpec:
+    return TaskSpec(f"reach-{colour}", ACQUISITION, lambda s: is_reached(s, colour))
+
+
 def _place(top: str, bottom: str) -> TaskSpec:
     return TaskSpec(f"place-{top}-on-{bottom}", PLACEMENT, lambda s: is_placed_on(s, top, bottom))
 
 
 def task_from_name(name: str) -> TaskSpec:
-    """'lift-<colour>' or 'place-<colour>-on-<colour>' as a task: new tasks are new names."""
+    """'lift-<colour>', 'reach-<colour>' or 'place-<colour>-on-<colour>' as a task: new tasks are new
+    names."""
     if name.startswith("lift-") and name.removeprefix("lift-") in COLOURS:
         return _lift(name.removeprefix("lift-"))
+    if name.startswith("reach-") and name.removeprefix("reach-") in COLOURS:
+        return _reach(name.removeprefix("reach-"))
     if name.startswith("place-") and "-on-" in name:
         top, bottom = name.removeprefix("place-").split("-on-", 1)
         if top in COLOURS and bottom in COLOURS and top != bottom:
             return _place(top, bottom)
-    raise ValueError(f"cannot build task {name!r}; names are 'lift-<c>' or 'place-<c1>-on-<c2>' with colours {COLOURS}")
+    raise ValueError(
+        f"cannot build task {name!r}; names are 'lift-<c>', 'reach-<c>' or 'place-<c1>-on-<c2>' with colours {COLOURS}"
+    )
 
 
 def rgb_task_family(extra_tasks: tuple[str, ...] = ()) -> TaskFamily:

@@ -187,7 +187,7 @@ def evaluate_learner(
         learner.network, learner, task_id=0, epsilon=0.0, seed=seed
     )
     rates = {}
-    for task in family.names:
+    for task in tqdm.tqdm(family.names, desc="qtopt evaluation (tasks)", leave=False):
         actor.task_id = family.task_id(task)
         outcomes = evaluation.evaluate_task(
             env,

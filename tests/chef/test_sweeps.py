@@ -166,3 +166,19 @@ def test_shipped_chef_sweeps_cover_the_paper_axes(sweep_file, variant, network_k
         config = sweeps.apply_overrides(base, candidate.overrides)
         components.validate(config)
         assert ("wrist/force" in components.observation_keys(config)) == config.haptics
+
+
+def test_table2c_sweep_has_the_papers_four_rows_on_the_state_lift_config():
+    from chef.configs import sweep as sweep_config
+    from chef.stages import components
+
+    base = sweep_config.get_config("state_lift")
+    candidates = sweeps.load_sweep("sweeps/chef_table2c.py", base)
+    by_name = {c.name: dict(c.overrides) for c in candidates}
+    rows = ("multitask", "singletask", "filtered_bc", "filtered_rl")
+    assert set(by_name) == {f"{row}_seed{seed}" for row in rows for seed in (0, 1)}
+    assert by_name["singletask_seed0"]["mpo.tasks"] == (base.scheduler.main_task,)
+    assert "mpo.tasks" not in by_name["multitask_seed1"]  # Every head of the base config.
+    assert by_name["filtered_rl_seed1"]["agent"] == "filtered_mpo"
+    for candidate in candidates:
+        components.validate(sweeps.apply_overrides(base, candidate.overrides))
