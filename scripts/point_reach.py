@@ -1,6 +1,7 @@
 """The known-answer problem of `chef.mtopt.point_reach`: QT-Opt's greedy success when episodes end
 at the first success and when the reward comes at a fixed deadline, on the same rollouts; one
-JSON line. docs/mt_opt.md ("Where an episode ends") quotes it.
+JSON line. docs/mt_opt.md quotes it ("Where an episode ends"; with RGB's action noise and data
+size, "One task at a time").
 
   .venv/bin/python scripts/point_reach.py --layers=256     # the state config's layer width
   # RGB collection's action diversity: little velocity noise, a tenth of decisions uniform
@@ -18,7 +19,9 @@ _STEPS = flags.DEFINE_integer("steps", 3000, "Learner steps per episode end.")
 _EPISODES = flags.DEFINE_integer("episodes", 4000, "Offline episodes of the noisy controller.")
 _NOISE = flags.DEFINE_float("noise", 1.5, "The controller's Gaussian velocity noise, in multiples of the bound.")
 _RANDOM = flags.DEFINE_float("random_probability", 0.0, "Share of decisions with uniform random velocities.")
-_ENDS = flags.DEFINE_list("episode_ends", ["success", "deadline"], "Episode ends to train and score.")
+_ENDS = flags.DEFINE_multi_enum("episode_ends", ["success", "deadline"], ["success", "deadline"], "Episode ends.")
+flags.register_validator("noise", lambda value: value >= 0, "--noise must be >= 0")
+flags.register_validator("random_probability", lambda value: 0 <= value <= 1, "--random_probability must lie in [0, 1]")
 
 
 def main(argv):

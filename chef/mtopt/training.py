@@ -188,18 +188,22 @@ def evaluate_learner(
     )
     rates = {}
     for task in tqdm.tqdm(family.names, desc="qtopt evaluation (tasks)", leave=False):
-        actor.task_id = family.task_id(task)
-        outcomes = evaluation.evaluate_task(
-            env,
-            actor.select_action,
-            family,
-            task,
-            grid.eval_episodes,
-            grid.pick_steps,
-            grid.place_steps,
-            grid.decision_period,
-            grid.terminate,
-            grid.episode_end,
-        )
-        rates[task] = float(np.mean(outcomes))
+        rates[task] = float(np.mean(evaluate_actor(actor, env, family, task, grid, grid.eval_episodes)))
     return rates
+
+
+def evaluate_actor(actor, env, family: TaskFamily, task: str, grid: GridConfig, num_episodes: int) -> list[bool]:
+    """Success of a `QtOptActor`'s CEM-greedy policy for `task` in each of `num_episodes` episodes."""
+    actor.task_id = family.task_id(task)
+    return evaluation.evaluate_task(
+        env,
+        actor.select_action,
+        family,
+        task,
+        num_episodes,
+        grid.pick_steps,
+        grid.place_steps,
+        grid.decision_period,
+        grid.terminate,
+        grid.episode_end,
+    )

@@ -6,8 +6,9 @@ Everything else is the base config's (e.g. collect:state_lift's cloning of the s
 and standardised inputs).
 
 Usage (on a `state_lift` COLLECT run; docs/results.md has the measured run):
-  chef-sweep --config=sweep:state_lift --sweep=sweeps/chef_table2c.py --run_name=<run>
-  chef-execute --config=execute:state_lift --run_name=<run>
+  chef-sweep --config=sweep:state_lift --sweep=sweeps/chef_table2c.py --run_name=<run> \
+      --config.learner.num_steps=10000
+  chef-execute --config=execute:state_lift --run_name=<run> --config.evaluation.episodes_per_triplet=30
 """
 
 from chef.sweeps import product, to_sweep

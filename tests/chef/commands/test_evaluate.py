@@ -1,6 +1,8 @@
 """chef-evaluate on the committed policies (policies/README.md): the saved parameters still load
-into the current networks and act in the current environment. Their measured success rates are
-in docs/results.md, from the commands in policies/README.md (50 episodes per triplet)."""
+into the current networks and act in the current environment (one episode, about 40 s per policy:
+a change to the networks or the evaluation that breaks them fails here, not in a user's hands).
+Their measured success rates are in docs/results.md, from the commands in policies/README.md
+(50 episodes per triplet)."""
 
 import json
 import pathlib

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chef.configs import collect, finetune, pipeline, sweep
+from chef.configs import collect, execute, finetune, pipeline, sweep
 from chef.stages import validation
 from chef.utils import run_dir
 from chef.utils.config import ConfigError
@@ -34,11 +34,17 @@ def test_collect_config_rules(field, value, message):
         validation.check_collect(config)
 
 
-def test_the_shipped_configs_pass():
-    for variant in ("tiny", "demo", "state", "state_lift"):
-        validation.check_collect(collect.get_config(variant))
+@pytest.mark.parametrize("variant", collect.VARIANTS)
+def test_every_collect_variant_has_its_offline_stage_configs(variant):
+    validation.check_collect(collect.get_config(variant))
+    sweep_file = "sweeps/chef_table2c.py" if variant == "state_lift" else "sweeps/chef_demo.py"  # Heads that exist.
+    validation.check_sweep_config(sweep.get_config(variant), sweep_file)
+    validation.check_execute_config(execute.get_config(variant))
+    validation.check_finetune_config(finetune.get_config(variant))
+
+
+def test_the_shipped_pipeline_config_passes():
     validation.check_pipeline(pipeline.get_config("tiny"))
-    validation.check_finetune_config(finetune.get_config("tiny"))
 
 
 def test_sweep_rules_cover_the_agent_and_every_candidate():
