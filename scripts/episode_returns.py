@@ -17,6 +17,7 @@ import tensorflow_datasets as tfds
 from absl import app, flags
 
 from chef.data import layout, rlds_reader
+from chef.results import learning
 from rgb_stacking_env.rewards import TASK_NAMES  # CHEF's six; MT-Opt datasets record their family's.
 
 _TASKS = flags.DEFINE_list("tasks", list(TASK_NAMES), "Tasks to report (reward columns; others are skipped).")
@@ -43,9 +44,8 @@ def returns(directory: pathlib.Path, tasks: list[str]) -> dict:
     row = {"dataset": str(directory), "episodes": len(totals)}
     for task in (t for t in tasks if t in recorded):
         column = totals[:, recorded.index(task)]
-        error = column.std(ddof=1) / np.sqrt(len(column)) if len(column) > 1 else float("nan")
-        row[task] = {"mean": round(float(column.mean()), 2), "stderr": round(float(error), 2)}
-        row[task]["with_reward"] = int((column > 0).sum())
+        mean, error = learning.mean_and_error(column)
+        row[task] = {"mean": round(mean, 2), "stderr": round(error, 2), "with_reward": int((column > 0).sum())}
     return row
 
 

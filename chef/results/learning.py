@@ -7,7 +7,7 @@ import pandas as pd
 RETURN_PREFIX = "episode_return/"
 
 
-def _mean_and_error(values: np.ndarray) -> tuple[float, float]:
+def mean_and_error(values: np.ndarray) -> tuple[float, float]:
     """Mean and its standard error (0 for a single value)."""
     values = np.asarray(values, np.float64)
     error = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
@@ -34,9 +34,9 @@ def collect_learning(
     rows = {}
     for i, task in enumerate(task_names):
         returns = learned[RETURN_PREFIX + task].to_numpy()
-        first, first_error = _mean_and_error(returns[:count])
-        last, last_error = _mean_and_error(returns[-count:])
-        reference, reference_error = _mean_and_error(reference_returns[:, i])
+        first, first_error = mean_and_error(returns[:count])
+        last, last_error = mean_and_error(returns[-count:])
+        reference, reference_error = mean_and_error(reference_returns[:, i])
         rows[task] = {
             "first": first,
             "first_se": first_error,
