@@ -5,6 +5,10 @@
   # a new task from old data only: relabel the dataset of an earlier run with its predicate
   chef-mtopt-ablation --config=mtopt:state --run_name=new_task \
       --config.dataset_dir=runs/ablation/mtopt_ablation/dataset --config.extra_tasks="('place-blue-on-red',)"
+  # route with a success detector's labels instead of the predicates (its run's held-out seed)
+  chef-mtopt-ablation --config=mtopt:state --run_name=routed \
+      --config.dataset_dir=runs/detector/mtopt_detector/dataset/seed_5 \
+      --config.detector_dir=runs/detector/mtopt_detector
   # collect only (e.g. two seeds, later trained on together: --config.dataset_dir=<dir 1>,<dir 2>)
   chef-mtopt-ablation --config=mtopt:state --run_name=data_s1 --config.seed=1 \
       --collect_only
@@ -18,13 +22,16 @@ evaluation alike; a reused dataset_dir must have been collected with the same pe
 
 import json
 
+import numpy as np
 import pandas as pd
-from absl import flags
+from absl import flags, logging
 
 from chef.launch import cli
 from chef.launch import flags as launch_flags
 from chef.mtopt import ablation, launch_setup
 from chef.results.markdown import to_markdown
+from chef.success import routing
+from chef.utils import config as config_lib
 from chef.utils import run_dir
 
 _CONFIG = launch_flags.define_config("mtopt:state", "Ablation config.")
@@ -38,7 +45,29 @@ _COLLECT_ONLY = flags.DEFINE_bool(
 
 
 def validate():
-    launch_setup.check(_CONFIG.value)
+    config = _CONFIG.value
+    setup = launch_setup.check(config)
+    if config.detector_dir:
+        config_lib.require(
+            not config.extra_tasks, f"detector_dir labels the base tasks only, got extra_tasks {config.extra_tasks}"
+        )
+        config_lib.require(
+            bool(config.dataset_dir), "detector_dir needs dataset_dir: episodes of that detector run's datasets"
+        )
+        config_lib.require(
+            setup.grid.terminate_fraction == 0,
+            "detector_dir with grid.terminate_fraction > 0: TERMINATE's examples need per-step labels, "
+            "which a detector of final frames does not give",
+        )
+        try:
+            stored = routing.load_detector(config.detector_dir, setup.family)
+        except ValueError as e:
+            raise config_lib.ConfigError(f"config.detector_dir: {e}") from e
+        config_lib.require(
+            (stored.decision_period, stored.episode_end) == (setup.decision_period, setup.grid.episode_end),
+            f"detector_dir was collected with decision_period {stored.decision_period} and episode_end "
+            f"{stored.episode_end!r}, this config has {setup.decision_period} and {setup.grid.episode_end!r}",
+        )
     launch_flags.check_stage_dir("mtopt_ablation")
 
 
@@ -51,10 +80,24 @@ def main():
     env = launch_setup.make_env(config, setup)
     dataset_dirs = launch_setup.bootstrap_dataset(config, setup, env, stage.path / "dataset")
     table = launch_setup.load_table(dataset_dirs, setup)
+    labelled_by = "predicates"
+    if config.detector_dir:
+        stored = routing.load_detector(config.detector_dir, family)
+        table, comparison = routing.detector_table(table, stored, family)
+        seen = int(np.isin(table.seeds, stored.training_seeds).sum())
+        labelled_by = (
+            f"the detector of {config.detector_dir} at the final step ({seen} of {len(table)} episodes "
+            f"from its training seeds)"
+        )
+        if seen:
+            logging.warning("%d episodes are from the detector's training seeds %s", seen, stored.training_seeds)
+        logging.info("detector labels against the predicates:\n%s", comparison)
     collected = (
-        f"## Collected data ({len(table)} episodes in {', '.join(dataset_dirs)})\n\n"
+        f"## Collected data ({len(table)} episodes in {', '.join(dataset_dirs)}, labelled by {labelled_by})\n\n"
         f"{to_markdown(ablation.collected_success(table, family))}\n"
     )
+    if config.detector_dir:
+        collected += f"\n## Detector labels against the predicates\n\n{to_markdown(comparison)}\n"
     run_dir.atomic_write_text(stage.path / "dataset.md", collected)
     if _COLLECT_ONLY.value:
         stage.mark_done({"dataset_dirs": dataset_dirs, "num_episodes": len(table)})
@@ -68,6 +111,7 @@ def main():
             "num_episodes": len(table),
             "num_steps": int(table.lengths.sum()),
             "decision_period": period,
+            "labelled_by": labelled_by,
             "complete": done,
         }
         run_dir.atomic_write_text(stage.path / "results.json", json.dumps(results, indent=2))

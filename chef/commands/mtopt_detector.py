@@ -1,48 +1,122 @@
-"""MT-Opt success detector: collect vision episodes per seed, train, MT-Opt Table III errors.
+"""MT-Opt success detector: collect per seed, render final frames, train, MT-Opt Table III errors.
 
   chef-mtopt-detector --config=mtopt:detector --run_name=detector
   chef-mtopt-detector --config=mtopt:detector_tiny --run_name=smoke
 
-Each seed's bootstrap episodes go to dataset/seed_<s>/ (RLDS, vision observations); the
+Each seed's chains run without cameras (the ablation's collection) into dataset/seed_<s>/ (RLDS,
+state observations), and the basket cameras render every segment's final frame once, into
+frames/seed_<s>.npz (`chef.success.final_frames`). `--workers` seeds are collected in parallel. A
+seed whose frames file exists is complete: `--resume` keeps it and collects only the others. The
 detector trains on the final frames of the seeds not in `holdout_seeds` and is scored on the
-held-out ones. Writes params.msgpack, errors.json and table.md.
+held-out ones. Writes params.msgpack, errors.json and table.md; route an ablation with its
+labels through `chef-mtopt-ablation --config.detector_dir=<this stage's directory>`.
 """
 
+import concurrent.futures
+import json
+import multiprocessing
+import pathlib
+import shutil
+
 import flax.serialization
-from absl import logging
+import ml_collections
+import tqdm
+from absl import flags, logging
 
 import rgb_stacking_env
 from chef.launch import cli
 from chef.launch import flags as launch_flags
 from chef.mtopt import collection, rgb_tasks
 from chef.results.markdown import to_markdown
-from chef.success import dataset as dataset_lib
-from chef.success import metrics, training
+from chef.success import final_frames, metrics, training
 from chef.utils import config as config_lib
 from chef.utils import run_dir
-from rgb_stacking_env.scene import CAMERA_NAMES
 
 _CONFIG = launch_flags.define_config("mtopt:detector", "Detector config.")
-CAMERA_KEYS = tuple(f"{name}/pixels" for name in CAMERA_NAMES)
+_WORKERS = flags.DEFINE_integer(
+    "workers", 2, "Seeds collected in parallel, one process each (no effect on the results).", lower_bound=1
+)
 
 
-def _configs(config) -> tuple[collection.CollectionConfig, training.DetectorTrainingConfig]:
-    return (
-        config_lib.from_config(collection.CollectionConfig, config.collection, where="collection"),
-        config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector"),
+def collection_config(config: ml_collections.ConfigDict) -> collection.CollectionConfig:
+    shared = {"decision_period": config.decision_period, "episode_end": config.episode_end}
+    return config_lib.from_config(
+        collection.CollectionConfig, {**config_lib.to_dict(config.collection), **shared}, where="collection"
     )
+
+
+def training_config(config: ml_collections.ConfigDict) -> training.DetectorTrainingConfig:
+    return config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector")
+
+
+def frames_path(stage: pathlib.Path, seed: int) -> pathlib.Path:
+    return stage / "frames" / f"seed_{seed}.npz"
 
 
 def validate():
     config = _CONFIG.value
-    _configs(config)
+    collection_config(config)
+    training_config(config)
     config_lib.from_config(rgb_stacking_env.environment.EnvConfig, config.env, where="env")
-    held_out = set(config.holdout_seeds)
+    config_lib.require(config.frame_size >= 8, f"frame_size must be >= 8 pixels, got {config.frame_size}")
+    config_lib.require(0.0 < config.threshold < 1.0, f"threshold must lie in (0, 1), got {config.threshold}")
+    seeds, held_out = tuple(config.seeds), set(config.holdout_seeds)
     config_lib.require(
-        held_out < set(config.seeds),
-        f"holdout_seeds {tuple(config.holdout_seeds)} must be a proper subset of seeds {tuple(config.seeds)}",
+        len(set(seeds)) == len(seeds) and all(s >= 0 for s in seeds), f"seeds must be distinct and >= 0, got {seeds}"
+    )
+    config_lib.require(
+        held_out and held_out < set(seeds),
+        f"holdout_seeds {tuple(config.holdout_seeds)} must be a non-empty proper subset of seeds {seeds}",
     )
     launch_flags.check_stage_dir("mtopt_detector")
+
+
+def collect_seed(config_json: str, seed: int, stage: str) -> int:
+    """Collects one seed's chains and their final frames (in a worker process); returns the segments."""
+    config = ml_collections.ConfigDict(json.loads(config_json))
+    stage_path = pathlib.Path(stage)
+    directory = stage_path / "dataset" / f"seed_{seed}"
+    if directory.exists():  # An earlier run stopped inside this seed; its frames were never written.
+        logging.warning("Collecting seed %d again: %s holds an unfinished collection", seed, directory)
+        shutil.rmtree(directory)
+    collect_config = collection_config(config)
+    family = rgb_tasks.rgb_task_family()
+    env = rgb_stacking_env.make(
+        **config.env, seed=seed, episode_length=collect_config.pick_steps + collect_config.place_steps
+    )
+    recorder = final_frames.FinalFrameRecorder(family, config.frame_size)
+    try:
+        collection.collect_dataset(directory, env, family, collect_config, seed, segment_end=recorder)
+        recorder.save(frames_path(stage_path, seed))
+    finally:
+        recorder.close()
+        env.close()
+    return len(recorder)
+
+
+def collect_seeds(config: ml_collections.ConfigDict, stage: pathlib.Path, workers: int) -> None:
+    """Collects every seed without a frames file, `workers` at a time; stops at the first failure."""
+    todo = [s for s in config.seeds if not frames_path(stage, s).exists()]
+    if len(todo) < len(config.seeds):
+        logging.info("seeds %s are already collected", sorted(set(config.seeds) - set(todo)))
+    config_json = config.to_json()
+    if workers == 1:
+        for seed in tqdm.tqdm(todo, desc="detector seeds"):
+            collect_seed(config_json, seed, str(stage))
+        return
+    context = multiprocessing.get_context("spawn")  # MuJoCo and TensorFlow state must not be forked.
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(collect_seed, config_json, s, str(stage)): s for s in todo}
+        for future in tqdm.tqdm(concurrent.futures.as_completed(futures), total=len(todo), desc="detector seeds"):
+            try:
+                logging.info("seed %d: %d segments", futures[future], future.result())
+            except Exception as e:
+                pool.shutdown(wait=False, cancel_futures=True)
+                unfinished = sorted(s for f, s in futures.items() if not (f.done() and f.exception() is None))
+                raise RuntimeError(
+                    f"collecting seed {futures[future]} failed ({type(e).__name__}: {e}); seeds {unfinished} are "
+                    f"unfinished, --resume collects them"
+                ) from e
 
 
 def main():
@@ -50,35 +124,29 @@ def main():
     stage = launch_flags.stage_dir("mtopt_detector")
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
-    collect_config, train_config = _configs(config)
-    directories = []
-    for seed in config.seeds:
-        directory = stage.path / "dataset" / f"seed_{seed}"
-        env = rgb_stacking_env.make(
-            **config.env, seed=seed, episode_length=collect_config.pick_steps + collect_config.place_steps
-        )
-        try:
-            collection.collect_dataset(directory, env, family, collect_config, seed)
-        finally:
-            env.close()
-        directories.append(directory)
-    examples = dataset_lib.final_frame_dataset(directories, family, CAMERA_KEYS)
-    train, held_out = training.split_by_group(examples, config.holdout_seeds)
+    collect_seeds(config, stage.path, _WORKERS.value)
+    frames = final_frames.load([frames_path(stage.path, s) for s in config.seeds], family)
+    train, held_out = training.split_by_group(frames.detector_dataset(), config.holdout_seeds)
     logging.info("detector: %d train / %d held-out episodes", len(train.images), len(held_out.images))
-    detector = training.train_success_detector(train, family.names, train_config, seed=config.seeds[0])
-    (stage.path / "params.msgpack").write_bytes(flax.serialization.to_bytes(detector.params))
+    detector = training.train_success_detector(train, family.names, training_config(config), seed=config.seeds[0])
+    run_dir.atomic_write_bytes(stage.path / "params.msgpack", flax.serialization.to_bytes(detector.params))
     probabilities = training.predict_probabilities(detector, held_out.images)
     errors = metrics.detector_error_rates(
         probabilities, held_out.labels, held_out.primary_task, family.names, config.threshold
     )
     run_dir.atomic_write_text(stage.path / "errors.json", errors.to_json(orient="index", indent=2))
+    accuracy = metrics.accuracy(probabilities, held_out.labels, config.threshold)
+    counts = metrics.own_task_errors(
+        probabilities, held_out.labels, held_out.primary_task, family.names, config.threshold
+    )
     text = (
         f"# Success-detector errors on held-out seeds {list(config.holdout_seeds)} "
         f"({len(train.images)} train / {len(held_out.images)} held-out episodes, "
-        f"accuracy {metrics.accuracy(probabilities, held_out.labels):.3f})\n\n{to_markdown(errors)}\n"
+        f"{config.frame_size}x{config.frame_size} frames, accuracy {accuracy:.3f})\n\n{to_markdown(errors)}\n\n"
+        f"## Own-task errors, counted\n\n{to_markdown(counts)}\n"
     )
     run_dir.atomic_write_text(stage.path / "table.md", text)
-    stage.mark_done({"held_out_accuracy": metrics.accuracy(probabilities, held_out.labels)})
+    stage.mark_done({"held_out_accuracy": accuracy})
     print(text)
 
 

@@ -6,7 +6,8 @@ evaluation alike (chef.mtopt.decisions); pick_steps / place_steps count control 
 Variants: 'state' (default; object poses in, CPU-practical) and 'tiny' (seconds-long smoke
 run for tests) for chef-mtopt-ablation and chef-mtopt-online (which reads `online`
 and the grid's training and evaluation settings); 'detector' and 'detector_tiny' for
-chef-mtopt-detector (vision episodes per seed, success detector, Table III errors). Usage:
+chef-mtopt-detector (the ablation's collection per seed with each segment's final frame rendered,
+success detector, Table III errors). Usage:
   chef-mtopt-ablation --config=mtopt:state --run_name=ablation
   chef-mtopt-ablation --config=mtopt:tiny --run_name=smoke
   chef-mtopt-online --config=mtopt:state --run_name=online
@@ -40,20 +41,20 @@ STATE_KEYS = (
 
 def detector_config(variant: str) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.env = dict(object_set="1", observation_set="vision", camera_size=32)
-    c.seeds = (0, 1, 2, 3)  # One collection per seed; the seed is the held-out split's group.
-    c.holdout_seeds = (3,)
+    # Collection runs without cameras; the basket cameras render each segment's final frame once.
+    c.env = dict(object_set="1", observation_set="state")
+    c.frame_size = 64  # Pixels, square.
+    c.seeds = (0, 1, 2, 3, 4, 5)  # One collection per seed; the seed is the held-out split's group.
+    c.holdout_seeds = (5,)
     c.threshold = 0.5
-    c.collection = dict(
-        num_chains=40,
-        pick_steps=PICK_STEPS,
-        place_steps=PLACE_STEPS,
-        aim_noise=0.01,
-        action_noise=0.3,
-        decision_period=1,
-    )
+    # The ablation's collection (same decision period, noise and exploration), so that its
+    # datasets can be routed with this detector's labels (chef-mtopt-ablation --config.detector_dir).
+    c.decision_period = DECISION_PERIOD
+    c.episode_end = "success"
+    c.collection = _state_collection()
+    c.collection.num_chains = 667  # Per seed: 8,004 segments in all, about 1,000 collected for each task.
     c.detector = dict(
-        num_steps=1500,
+        num_steps=3000,
         batch_size=64,
         learning_rate=1e-3,
         conv_channels=(16, 32, 32),
@@ -61,11 +62,32 @@ def detector_config(variant: str) -> ml_collections.ConfigDict:
         hidden_sizes=(64,),
     )
     if variant == "detector_tiny":
-        c.env.camera_size = 16
+        c.frame_size = 16
         c.seeds, c.holdout_seeds = (0, 1), (1,)
-        c.collection.update(num_chains=1, pick_steps=6, place_steps=6)
+        c.collection.update(num_chains=1, pick_steps=10, place_steps=10)
         c.detector.update(num_steps=3, batch_size=8, conv_channels=(8,), embedding_size=8, hidden_sizes=(8,))
     return c
+
+
+def _state_collection() -> ml_collections.ConfigDict:
+    """The bootstrap collection of the 'state' ablation. Velocity noise is per decision, held for
+    decision_period control steps. Exploration: per decision, uniform random arm velocities (the
+    gripper keeps the phase's command) and rare gripper flips, rarer where the gripper holds an
+    object (chef.mtopt.bootstrap). With these settings the scripted pick lifted in 75 % of 60 chains
+    and 98 % of places after a lift succeeded (67 % and 100 % without exploration; 5 % of picks with
+    flips at 0.5; docs/mt_opt.md)."""
+    return ml_collections.ConfigDict(
+        dict(
+            num_chains=300,
+            pick_steps=PICK_STEPS,
+            place_steps=PLACE_STEPS,
+            aim_noise=0.01,
+            action_noise=0.08,
+            random_action_probability=0.1,
+            gripper_flip_probability=0.05,
+            held_flip_probability=0.01,
+        )
+    )
 
 
 def get_config(variant: str = "state") -> ml_collections.ConfigDict:
@@ -78,25 +100,14 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     c.env = dict(object_set="1", observation_set="state")
     c.dataset_dir = ""  # Existing RLDS directories to train on, comma-separated; "" collects a new one.
     c.extra_tasks = ()  # New tasks (e.g. 'place-blue-on-red') relabelled onto the data.
+    # A chef-mtopt-detector stage directory: route with its detector's labels instead of the
+    # predicates ("" = predicates). dataset_dir must hold episodes of that run's datasets.
+    c.detector_dir = ""
     c.decision_period = DECISION_PERIOD  # Control steps per QT-Opt decision (collection, training, evaluation).
     # Where episodes end, in collection, training targets and evaluation alike: 'success' (MT-Opt: at the
     # collected-for task's first success or TERMINATE) or 'deadline' (at the step limit; chef.mtopt.collection).
     c.episode_end = "success"
-    # Velocity noise is per decision, held for decision_period control steps. Exploration: per decision,
-    # uniform random arm velocities (the gripper keeps the phase's command) and rare gripper flips, rarer
-    # where the gripper holds an object (chef.mtopt.bootstrap). With these settings the scripted pick
-    # lifted in 75 % of 60 chains and 98 % of places after a lift succeeded (67 % and 100 % without
-    # exploration; 5 % of picks with flips at 0.5; docs/mt_opt.md).
-    c.collection = dict(
-        num_chains=300,
-        pick_steps=PICK_STEPS,
-        place_steps=PLACE_STEPS,
-        aim_noise=0.01,
-        action_noise=0.08,
-        random_action_probability=0.1,
-        gripper_flip_probability=0.05,
-        held_flip_probability=0.01,
-    )
+    c.collection = _state_collection()
     c.qtopt = dict(
         observation_keys=STATE_KEYS,
         num_tasks=8,

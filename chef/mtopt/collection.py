@@ -45,6 +45,9 @@ STAGE = "mtopt_bootstrap"
 CHAINS_PER_SEED = 1_000_000  # Chain seeds of collection seed s: s * CHAINS_PER_SEED + chain.
 EPISODE_ENDS = ("success", "deadline")  # Where a segment ends (module docstring).
 Policy = Callable[[dict], Optional[np.ndarray]]  # None: TERMINATE (ends the segment; 'success' only).
+# Called where each segment ends, with (environment, chain seed, collected-for task, the family's
+# labels there), e.g. `chef.success.final_frames.FinalFrameRecorder` rendering the final frame.
+SegmentEnd = Callable[[dm_env.Environment, int, str, dict[str, bool]], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,12 +233,13 @@ def collect(
     seed: int,
     learned: ChainPolicy | None = None,
     scripted_fraction: float = 0.0,
+    segment_end: SegmentEnd | None = None,
 ) -> list[dict]:
     """Collects `config.num_chains` pick-then-place chains; returns one summary per segment.
 
     Every chain is scripted (`ScriptedChain`) unless `learned` is given; then a chain is scripted
     with probability `scripted_fraction` and acted by `learned` otherwise. A summary's 'stage'
-    names the chain's policy.
+    names the chain's policy. `segment_end` is called where each segment ends.
     """
     if not 0.0 <= scripted_fraction <= 1.0:
         raise ValueError(f"scripted_fraction must lie in [0, 1], got {scripted_fraction}")
@@ -258,6 +262,8 @@ def collect(
             env, timestep, policy.pick(pick_task), pick_steps, family, writer, pick_task, metadata, config.episode_end
         )
         summaries.append({"chain": chain, "task": pick_task, "success": labels[pick_task], "stage": policy.stage})
+        if segment_end is not None:
+            segment_end(env, reset_seed, pick_task, labels)
         if timestep.last():  # The environment ended the episode early; start a new chain.
             continue
         place_task = str(rng.choice(place_tasks))
@@ -273,6 +279,8 @@ def collect(
             config.episode_end,
         )
         summaries.append({"chain": chain, "task": place_task, "success": labels[place_task], "stage": policy.stage})
+        if segment_end is not None:
+            segment_end(env, reset_seed, place_task, labels)
     return summaries
 
 
@@ -284,6 +292,7 @@ def collect_dataset(
     seed: int,
     learned: ChainPolicy | None = None,
     scripted_fraction: float = 0.0,
+    segment_end: SegmentEnd | None = None,
 ) -> list[dict]:
     """`collect` into a new (or appended-to) RLDS directory; returns the segment summaries."""
     environment = env_metadata.describe(
@@ -291,6 +300,6 @@ def collect_dataset(
     )
     writer = EpisodeWriter(directory, family.names, environment=environment)
     try:
-        return collect(env, writer, family, config, seed, learned, scripted_fraction)
+        return collect(env, writer, family, config, seed, learned, scripted_fraction, segment_end)
     finally:
         writer.close()

@@ -54,6 +54,7 @@ class EpisodeTable:
     labels: np.ndarray  # [N, T] bool success per family task
     seeds: np.ndarray  # [N] collection seed (for held-out splits)
     step_labels: np.ndarray | None = None  # [S, T] bool success per family task at every step (predicates)
+    chain_seeds: np.ndarray | None = None  # [N] the chain's reset seed (names the segment with its task)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -110,7 +111,7 @@ def load_episodes(
 ) -> EpisodeTable:
     """Reads every episode of one RLDS directory or several (in order); labels from the family's predicates."""
     observations = {k: [] for k in observation_keys}
-    actions, starts, lengths, collected_for, labels, step_labels, seeds = [], [], [], [], [], [], []
+    actions, starts, lengths, collected_for, labels, step_labels, chain_seeds = [], [], [], [], [], [], []
     total = 0
     for directory in rlds_reader.as_directory_list(directories):
         for episode in tfds.as_numpy(rlds_reader.episode_dataset(directory, steps_as_tensors=True)):
@@ -135,7 +136,7 @@ def load_episodes(
             collected_for.append(task_sequence[0])
             step_labels.append(step_predicate_labels(stored[REWARD_STATE_KEY], family, half_heights))
             labels.append(step_labels[-1][-1])
-            seeds.append(collection.collection_seed(episode["seed"]))
+            chain_seeds.append(int(episode["seed"]))
     if not starts:
         raise ValueError(f"{directories} holds no episode with at least one transition")
     unknown = sorted(set(collected_for) - set(family.names))
@@ -148,8 +149,9 @@ def load_episodes(
         np.asarray(lengths),
         tuple(collected_for),
         np.stack(labels),
-        np.asarray(seeds),
+        np.asarray([collection.collection_seed(s) for s in chain_seeds]),
         np.concatenate(step_labels),
+        np.asarray(chain_seeds),
     )
 
 

@@ -15,6 +15,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from chef.results.stats import wilson_interval
+
 COLUMNS = (
     "total",
     "successes",
@@ -74,3 +76,33 @@ def detector_error_rates(
 def accuracy(probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> float:
     """Fraction of (example, task) pairs classified correctly."""
     return float(np.mean((np.asarray(probabilities) >= threshold) == np.asarray(labels, bool)))
+
+
+def own_task_errors(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    primary_task: np.ndarray,
+    task_names: Sequence[str],
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Per task (rows): the own-task false negatives and false positives as 'k / n (rate % [95 %
+    Wilson interval])', n the task's own successes or failures (same inputs as
+    `detector_error_rates`)."""
+    predicted = np.asarray(probabilities) >= threshold
+    labels, primary_task = np.asarray(labels, bool), np.asarray(primary_task)
+
+    def cell(errors: np.ndarray) -> str:
+        k, n = int(errors.sum()), len(errors)
+        if not n:
+            return "-"
+        low, high = wilson_interval(k, n)
+        return f"{k} / {n} ({100 * k / n:.1f} % [{100 * low:.1f}-{100 * high:.1f}])"
+
+    rows = {}
+    for i, name in enumerate(task_names):
+        own, label, pred = primary_task == i, labels[:, i], predicted[:, i]
+        rows[name] = {
+            "false_negatives": cell(~pred[own & label]),
+            "false_positives": cell(pred[own & ~label]),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("task")

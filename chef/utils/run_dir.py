@@ -119,7 +119,12 @@ _ABSENT = _Absent()
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Writes a file so that readers see either the old or the new content."""
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Writes a file so that readers see either the old or the new content."""
     path = pathlib.Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
+    tmp.write_bytes(data)
     os.replace(tmp, path)

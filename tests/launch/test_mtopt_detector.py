@@ -3,48 +3,70 @@ import os
 import pathlib
 import subprocess
 
+from chef.mtopt import rgb_tasks
+from chef.success import final_frames, metrics, routing, training
 from tests import commands
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
-_TASKS = (
-    "lift-any",
-    "lift-red",
-    "lift-green",
-    "lift-blue",
-    "place-any",
-    "place-red-on-blue",
-    "place-green-on-blue",
-    "stack_leave",
-)
+_ENV = {**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def test_tiny_detector_run_writes_table_iii_errors(tmp_path):
-    command = [
-        *commands.command("mtopt_detector"),
-        "--config=mtopt:detector_tiny",
-        f"--root_dir={tmp_path}",
-        "--run_name=detector",
-    ]
-    subprocess.run(
-        command,
-        cwd=_REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(_REPO), "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+def _run(name: str, *flags: str) -> None:
+    subprocess.run([*commands.command(name), *flags], cwd=_REPO, check=True, capture_output=True, text=True, env=_ENV)
+
+
+def test_tiny_detector_run_writes_table_iii_errors_resumes_and_routes_an_ablation(tmp_path):
+    flags = ("--config=mtopt:detector_tiny", f"--root_dir={tmp_path}", "--run_name=detector")
+    _run("mtopt_detector", *flags, "--workers=2")  # Two seeds in two worker processes.
     stage = tmp_path / "detector" / "mtopt_detector"
-    # One chain (a pick and a place episode) per seed; seed 1 is held out.
+    family = rgb_tasks.rgb_task_family()
+    # One chain (a pick and a place segment) per seed; seed 1 is held out.
     for seed in (0, 1):
         assert (stage / "dataset" / f"seed_{seed}").is_dir()
+        assert final_frames.load([stage / "frames" / f"seed_{seed}.npz"], family).images.shape == (2, 3, 16, 16, 3)
     assert (stage / "params.msgpack").stat().st_size > 0
     errors = json.loads((stage / "errors.json").read_text())
-    assert set(errors) == set(_TASKS)
+    assert set(errors) == set(family.names)
     for task, row in errors.items():
         assert row["total"] == row["successes"] + row["failures"], task
         for key, value in row.items():
             assert value is None or value >= 0, (task, key)
     assert sum(row["total"] for row in errors.values()) == 2  # Each held-out episode counts for its own task.
     table = (stage / "table.md").read_text()
-    assert "held-out seeds [1]" in table and "(2 train / 2 held-out episodes" in table
+    assert "held-out seeds [1]" in table and "(2 train / 2 held-out episodes, 16x16 frames" in table
     assert "| stack_leave |" in table and "accuracy" in table
+
+    # A run stopped inside seed 1 (its frames unwritten) resumes: seed 0 is kept, seed 1 collected again.
+    kept = (stage / "frames" / "seed_0.npz").stat().st_mtime_ns
+    for name in ("DONE", "frames/seed_1.npz", "params.msgpack"):
+        (stage / name).unlink()
+    _run("mtopt_detector", *flags, "--resume", "--workers=1")
+    assert (stage / "frames" / "seed_0.npz").stat().st_mtime_ns == kept
+    assert (stage / "frames" / "seed_1.npz").is_file() and (stage / "DONE").is_file()
+
+    # The stored parameters reproduce the run's held-out errors.
+    stored = routing.load_detector(stage, family)
+    held_out_frames = final_frames.load([stage / "frames" / "seed_1.npz"], family)
+    probabilities = training.predict_probabilities(stored.detector, held_out_frames.images)
+    again = metrics.detector_error_rates(
+        probabilities, held_out_frames.labels, held_out_frames.task, family.names, stored.threshold
+    )
+    assert json.loads(again.to_json(orient="index")) == errors
+    assert stored.training_seeds == (0,)
+
+    # ... and an ablation routes with those labels.
+    _run(
+        "mtopt_ablation",
+        "--config=mtopt:tiny",
+        f"--root_dir={tmp_path}",
+        "--run_name=routed",
+        f"--config.dataset_dir={stage / 'dataset' / 'seed_1'}",
+        f"--config.detector_dir={stage}",
+        "--config.grid.strategies=('orig',)",
+        "--config.grid.samplers=('uniform',)",
+        "--config.decision_period=5",  # The detector run's.
+    )
+    ablation = tmp_path / "routed" / "mtopt_ablation"
+    labelled_by = json.loads((ablation / "results.json").read_text())["labelled_by"]
+    assert labelled_by.startswith(f"the detector of {stage}") and "(0 of 2 episodes from its training" in labelled_by
+    assert "## Detector labels against the predicates" in (ablation / "dataset.md").read_text()

@@ -46,3 +46,15 @@ def test_unmeasurable_rates_are_nan_and_bad_shapes_are_named():
     assert np.isnan(table.loc["lift_red", "other_task_false_positive_rate"])
     with pytest.raises(ValueError, match="must both be"):
         metrics.detector_error_rates(PROBS[:, :1], LABELS, PRIMARY, TASKS)
+
+
+def test_own_task_errors_count_with_wilson_intervals():
+    table = metrics.own_task_errors(PROBS, LABELS, PRIMARY, TASKS)
+    # lift_red: its successes 0, 1 (1 missed), its failures 2, 3 (1 false alarm); lift_blue:
+    # successes 4, 6 (none missed), failure 5 (a false alarm).
+    assert table.loc["lift_red", "false_negatives"] == "1 / 2 (50.0 % [9.5-90.5])"
+    assert table.loc["lift_red", "false_positives"] == "1 / 2 (50.0 % [9.5-90.5])"
+    assert table.loc["lift_blue", "false_negatives"] == "0 / 2 (0.0 % [0.0-65.8])"
+    assert table.loc["lift_blue", "false_positives"] == "1 / 1 (100.0 % [20.7-100.0])"
+    none_collected = metrics.own_task_errors(PROBS[:4], LABELS[:4], PRIMARY[:4], TASKS)
+    assert none_collected.loc["lift_blue"].tolist() == ["-", "-"]
