@@ -136,9 +136,7 @@ def main():
     )
     run_dir.atomic_write_text(stage.path / "errors.json", errors.to_json(orient="index", indent=2))
     accuracy = metrics.accuracy(probabilities, held_out.labels, config.threshold)
-    counts = metrics.own_task_errors(
-        probabilities, held_out.labels, held_out.primary_task, family.names, config.threshold
-    )
+    counts = metrics.own_task_errors(errors)
     text = (
         f"# Success-detector errors on held-out seeds {list(config.holdout_seeds)} "
         f"({len(train.images)} train / {len(held_out.images)} held-out episodes, "

@@ -21,6 +21,8 @@ COLUMNS = (
     "total",
     "successes",
     "failures",
+    "false_negatives",
+    "false_positives",
     "success_rate",
     "false_negative_rate",
     "false_positive_rate",
@@ -63,6 +65,8 @@ def detector_error_rates(
                 "total": int(own.sum()),
                 "successes": int((own & label).sum()),
                 "failures": int((own & ~label).sum()),
+                "false_negatives": int((own & label & ~pred).sum()),
+                "false_positives": int((own & ~label & pred).sum()),
                 "success_rate": _rate(label, own),
                 "false_negative_rate": _rate(~pred, own & label),
                 "false_positive_rate": _rate(pred, own & ~label),
@@ -78,31 +82,20 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0
     return float(np.mean((np.asarray(probabilities) >= threshold) == np.asarray(labels, bool)))
 
 
-def own_task_errors(
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    primary_task: np.ndarray,
-    task_names: Sequence[str],
-    threshold: float = 0.5,
-) -> pd.DataFrame:
-    """Per task (rows): the own-task false negatives and false positives as 'k / n (rate % [95 %
-    Wilson interval])', n the task's own successes or failures (same inputs as
-    `detector_error_rates`)."""
-    predicted = np.asarray(probabilities) >= threshold
-    labels, primary_task = np.asarray(labels, bool), np.asarray(primary_task)
+def own_task_errors(errors: pd.DataFrame) -> pd.DataFrame:
+    """Per task (rows of `detector_error_rates`): the own-task false negatives and false positives
+    as 'k / n (rate % [95 % Wilson interval])', n the task's own successes or failures."""
 
-    def cell(errors: np.ndarray) -> str:
-        k, n = int(errors.sum()), len(errors)
+    def cell(k: int, n: int) -> str:
         if not n:
             return "-"
         low, high = wilson_interval(k, n)
         return f"{k} / {n} ({100 * k / n:.1f} % [{100 * low:.1f}-{100 * high:.1f}])"
 
-    rows = {}
-    for i, name in enumerate(task_names):
-        own, label, pred = primary_task == i, labels[:, i], predicted[:, i]
-        rows[name] = {
-            "false_negatives": cell(~pred[own & label]),
-            "false_positives": cell(pred[own & ~label]),
-        }
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("task")
+    return pd.DataFrame(
+        {
+            "false_negatives": [cell(k, n) for k, n in zip(errors["false_negatives"], errors["successes"])],
+            "false_positives": [cell(k, n) for k, n in zip(errors["false_positives"], errors["failures"])],
+        },
+        index=errors.index,
+    )

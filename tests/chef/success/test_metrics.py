@@ -28,6 +28,8 @@ def test_error_rates_in_table_three_layout():
             "total": [4, 3],
             "successes": [2, 2],
             "failures": [2, 1],
+            "false_negatives": [1, 0],
+            "false_positives": [1, 1],
             "success_rate": [0.5, 2 / 3],
             "false_negative_rate": [0.5, 0.0],
             "false_positive_rate": [0.5, 1.0],
@@ -49,12 +51,12 @@ def test_unmeasurable_rates_are_nan_and_bad_shapes_are_named():
 
 
 def test_own_task_errors_count_with_wilson_intervals():
-    table = metrics.own_task_errors(PROBS, LABELS, PRIMARY, TASKS)
+    table = metrics.own_task_errors(metrics.detector_error_rates(PROBS, LABELS, PRIMARY, TASKS))
     # lift_red: its successes 0, 1 (1 missed), its failures 2, 3 (1 false alarm); lift_blue:
     # successes 4, 6 (none missed), failure 5 (a false alarm).
     assert table.loc["lift_red", "false_negatives"] == "1 / 2 (50.0 % [9.5-90.5])"
     assert table.loc["lift_red", "false_positives"] == "1 / 2 (50.0 % [9.5-90.5])"
     assert table.loc["lift_blue", "false_negatives"] == "0 / 2 (0.0 % [0.0-65.8])"
     assert table.loc["lift_blue", "false_positives"] == "1 / 1 (100.0 % [20.7-100.0])"
-    none_collected = metrics.own_task_errors(PROBS[:4], LABELS[:4], PRIMARY[:4], TASKS)
+    none_collected = metrics.own_task_errors(metrics.detector_error_rates(PROBS[:4], LABELS[:4], PRIMARY[:4], TASKS))
     assert none_collected.loc["lift_blue"].tolist() == ["-", "-"]
