@@ -49,10 +49,6 @@ def training_config(config: ml_collections.ConfigDict) -> training.DetectorTrain
     return config_lib.from_config(training.DetectorTrainingConfig, config.detector, where="detector")
 
 
-def frames_path(stage: pathlib.Path, seed: int) -> pathlib.Path:
-    return stage / "frames" / f"seed_{seed}.npz"
-
-
 def validate():
     config = _CONFIG.value
     collection_config(config)
@@ -87,7 +83,7 @@ def collect_seed(config_json: str, seed: int, stage: str) -> int:
     recorder = final_frames.FinalFrameRecorder(family, config.frame_size)
     try:
         collection.collect_dataset(directory, env, family, collect_config, seed, segment_end=recorder)
-        recorder.save(frames_path(stage_path, seed))
+        recorder.save(final_frames.seed_path(stage_path, seed))
     finally:
         recorder.close()
         env.close()
@@ -96,7 +92,7 @@ def collect_seed(config_json: str, seed: int, stage: str) -> int:
 
 def collect_seeds(config: ml_collections.ConfigDict, stage: pathlib.Path, workers: int) -> None:
     """Collects every seed without a frames file, `workers` at a time; stops at the first failure."""
-    todo = [s for s in config.seeds if not frames_path(stage, s).exists()]
+    todo = [s for s in config.seeds if not final_frames.seed_path(stage, s).exists()]
     if len(todo) < len(config.seeds):
         logging.info("seeds %s are already collected", sorted(set(config.seeds) - set(todo)))
     config_json = config.to_json()
@@ -125,7 +121,7 @@ def main():
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
     collect_seeds(config, stage.path, _WORKERS.value)
-    frames = final_frames.load([frames_path(stage.path, s) for s in config.seeds], family)
+    frames = final_frames.load([final_frames.seed_path(stage.path, s) for s in config.seeds], family)
     train, held_out = training.split_by_group(frames.detector_dataset(), config.holdout_seeds)
     logging.info("detector: %d train / %d held-out episodes", len(train.images), len(held_out.images))
     detector = training.train_success_detector(train, family.names, training_config(config), seed=config.seeds[0])

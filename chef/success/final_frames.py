@@ -36,6 +36,11 @@ FRAME_KEYS = tuple(f"{name}/pixels" for name in CAMERA_NAMES)
 MAX_LABEL_DISAGREEMENT = 0.01
 
 
+def seed_path(directory: str | os.PathLike, seed: int) -> pathlib.Path:
+    """Where a detector run in `directory` keeps collection seed `seed`'s frames."""
+    return pathlib.Path(directory) / "frames" / f"seed_{seed}.npz"
+
+
 class FinalFrames(NamedTuple):
     images: np.ndarray  # [N, C, H, W, 3] uint8
     labels: np.ndarray  # [N, T] bool

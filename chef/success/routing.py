@@ -46,7 +46,7 @@ def load_detector(stage_dir: str | os.PathLike, family: TaskFamily) -> StoredDet
         detector_config = config["detector"]
     except KeyError as e:
         raise ValueError(f"{stage}/config.json lacks {e}: it was written by an older chef-mtopt-detector") from e
-    paths = tuple(stage / "frames" / f"seed_{seed}.npz" for seed in seeds)
+    paths = tuple(final_frames.seed_path(stage, seed) for seed in seeds)
     absent = [str(p) for p in paths if not p.is_file()]
     if absent:
         raise ValueError(f"{stage} lacks the final frames {absent}")
