@@ -6,15 +6,19 @@
 Each seed's chains run without cameras (the ablation's collection) into dataset/seed_<s>/ (RLDS,
 state observations), and the basket cameras render every segment's final frame once, into
 frames/seed_<s>.npz (`chef.success.final_frames`). `--workers` seeds are collected in parallel. A
-seed whose frames file exists is complete: `--resume` keeps it and collects only the others. The
-detector trains on the final frames of the seeds not in `holdout_seeds` and is scored on the
-held-out ones. Writes params.msgpack, errors.json and table.md; route an ablation with its
-labels through `chef-mtopt-ablation --config.detector_dir=<this stage's directory>`.
+seed whose frames file exists is complete: `--resume` keeps it and collects only the others.
+`--config.frames_from=<earlier detector stage>` trains on that run's frames instead (linked into
+this stage's frames/; its datasets stay where they are), to retrain with other detector settings
+without collecting again. The detector trains on the final frames of the seeds not in
+`holdout_seeds` and is scored on the held-out ones. Writes params.msgpack, errors.json and
+table.md; route an ablation with its labels through
+`chef-mtopt-ablation --config.detector_dir=<this stage's directory>`.
 """
 
 import concurrent.futures
 import json
 import multiprocessing
+import os
 import pathlib
 import shutil
 
@@ -64,7 +68,41 @@ def validate():
         held_out and held_out < set(seeds),
         f"holdout_seeds {tuple(config.holdout_seeds)} must be a non-empty proper subset of seeds {seeds}",
     )
+    if config.frames_from:
+        check_frames_source(config)
     launch_flags.check_stage_dir("mtopt_detector")
+
+
+# The fields that decide what a run's frames are; a run may train on another's frames only where they match.
+FRAME_FIELDS = ("env", "frame_size", "seeds", "decision_period", "episode_end", "collection")
+
+
+def check_frames_source(config: ml_collections.ConfigDict) -> None:
+    """Refuses a `frames_from` directory whose frames are incomplete or were made with other settings."""
+    source = pathlib.Path(config.frames_from)
+    config_path = source / "config.json"
+    config_lib.require(
+        config_path.is_file(), f"frames_from {source} is not a chef-mtopt-detector stage directory (no config.json)"
+    )
+    written = json.loads(config_path.read_text())
+    ours = json.loads(config.to_json())
+    differ = [k for k in FRAME_FIELDS if written.get(k) != ours[k]]
+    config_lib.require(not differ, f"frames_from {source} was collected with other {differ} than this config")
+    absent = [str(p) for p in (final_frames.seed_path(source, s) for s in config.seeds) if not p.is_file()]
+    config_lib.require(not absent, f"frames_from {source} lacks the final frames {absent}")
+
+
+def link_frames(source: pathlib.Path, stage: pathlib.Path, seeds) -> None:
+    """Hard-links (or copies, across file systems) each seed's frames file of `source` into `stage`."""
+    for seed in seeds:
+        target = final_frames.seed_path(stage, seed)
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(final_frames.seed_path(source, seed), target)
+        except OSError:
+            run_dir.atomic_write_bytes(target, final_frames.seed_path(source, seed).read_bytes())
 
 
 def collect_seed(config_json: str, seed: int, stage: str) -> int:
@@ -120,7 +158,10 @@ def main():
     stage = launch_flags.stage_dir("mtopt_detector")
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
-    collect_seeds(config, stage.path, _WORKERS.value)
+    if config.frames_from:
+        link_frames(pathlib.Path(config.frames_from), stage.path, config.seeds)
+    else:
+        collect_seeds(config, stage.path, _WORKERS.value)
     frames = final_frames.load([final_frames.seed_path(stage.path, s) for s in config.seeds], family)
     train, held_out = training.split_by_group(frames.detector_dataset(), config.holdout_seeds)
     logging.info("detector: %d train / %d held-out episodes", len(train.images), len(held_out.images))

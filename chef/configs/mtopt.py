@@ -53,6 +53,9 @@ def detector_config(variant: str) -> ml_collections.ConfigDict:
     c.episode_end = "success"
     c.collection = _state_collection()
     c.collection.num_chains = 667  # Per seed: 8,004 segments in all, about 1,000 collected for each task.
+    # An earlier chef-mtopt-detector stage directory whose final frames this run trains on instead of
+    # collecting (its seeds, env, frames and collection must equal this config's); "" = collect.
+    c.frames_from = ""
     c.detector = dict(
         num_steps=3000,
         batch_size=64,
@@ -134,6 +137,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         p_failure=0.5,
         num_steps=3500,
         gamma=0.95,
+        n_step=1,
         success_fraction=0.5,
         eval_episodes=8,
         pick_steps=PICK_STEPS,

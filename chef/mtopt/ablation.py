@@ -100,6 +100,7 @@ def profile_cell(
             rng,
             grid.terminate_fraction,
             grid.episode_end,
+            grid.n_step,
         )
     )
     q_function = q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0])

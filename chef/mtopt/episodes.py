@@ -19,6 +19,8 @@ ended (`collection.EPISODE_ENDS`):
   more, so Q depends on the action wherever success is reachable.
 - 'deadline': reward = the task's success label on the episode's last transition
   and 0 before, discount = 0 on the last transition and `gamma` before.
+With `n_step` > 1 a target sums the next n transitions' rewards as above and bootstraps from the
+state n decisions later (or from the last state of a cut episode; chef.mtopt.returns).
 With `terminate_fraction` > 0 the actions get
 MT-Opt's TERMINATE switch (`chef.mtopt.terminate`): that fraction of the
 examples terminate at the drawn step, with its per-step predicate label as
@@ -35,7 +37,7 @@ import tensorflow_datasets as tfds
 from chef import types
 from chef.agents.qtopt.learning import TASK_ID
 from chef.data import rlds_reader
-from chef.mtopt import collection, rgb_tasks, terminate
+from chef.mtopt import collection, returns, rgb_tasks, terminate
 from chef.mtopt.impersonation import EpisodeRecord, episode_records
 from chef.mtopt.rebalancing import PairSampler
 from chef.mtopt.tasks import TaskFamily
@@ -167,6 +169,7 @@ class TransitionBatches(Iterator[types.Transition]):
         rng: np.random.Generator,
         terminate_fraction: float = 0.0,
         episode_end: str = "success",
+        n_step: int = 1,
     ):
         if not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must lie in (0, 1], got {gamma}")
@@ -174,13 +177,15 @@ class TransitionBatches(Iterator[types.Transition]):
             raise ValueError(f"terminate_fraction must lie in [0, 1), got {terminate_fraction}")
         if episode_end not in collection.EPISODE_ENDS:
             raise ValueError(f"episode_end must be one of {collection.EPISODE_ENDS}, got {episode_end!r}")
+        if n_step < 1:
+            raise ValueError(f"n_step must be >= 1, got {n_step}")
         if (terminate_fraction or episode_end == "success") and table.step_labels is None:
             raise ValueError(
                 "terminate_fraction > 0 and episode_end='success' need the table's per-step labels (step_labels)"
             )
         self._table, self._sampler, self._batch_size = table, sampler, batch_size
         self._gamma, self._rng, self._terminate_fraction = gamma, rng, terminate_fraction
-        self._episode_end = episode_end
+        self._episode_end, self._n_step = episode_end, n_step
 
     def __next__(self) -> types.Transition:
         pairs = self._sampler.sample(self._batch_size)
@@ -188,14 +193,17 @@ class TransitionBatches(Iterator[types.Transition]):
         num_transitions = self._table.lengths[episodes] - 1  # [B]
         step = self._rng.integers(0, num_transitions)  # [B]
         index = self._table.starts[episodes] + step  # [B]
-        next_index = index + 1
+        ahead = np.arange(1, self._n_step + 1)  # [n]
+        available = np.minimum(self._n_step, num_transitions - step)  # [B]
+        ahead_index = index[:, None] + np.minimum(ahead[None], available[:, None])  # [B, n] (clamped in-episode)
         if self._episode_end == "success":
-            reached = self._table.step_labels[next_index, pairs.task_ids]  # [B]
-            reward, discount = reached.astype(np.float32), np.where(reached, 0.0, self._gamma).astype(np.float32)
+            rewards = self._table.step_labels[ahead_index, pairs.task_ids[:, None]]  # [B, n]
+            terminals = rewards
         else:
-            is_last = step == num_transitions - 1  # [B]
-            reward = (is_last & self._table.labels[episodes, pairs.task_ids]).astype(np.float32)
-            discount = np.where(is_last, 0.0, self._gamma).astype(np.float32)
+            terminals = step[:, None] + ahead[None] == num_transitions[:, None]  # [B, n]
+            rewards = terminals & self._table.labels[episodes, pairs.task_ids][:, None]
+        reward, discount, offset = returns.n_step_terms(rewards, terminals, available, self._gamma)
+        next_index = index + offset
         observations = self._table.observations
         action = self._table.actions[index]
         if self._terminate_fraction:

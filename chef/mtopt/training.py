@@ -40,6 +40,8 @@ class GridConfig:
     p_failure: float = 0.5  # and an impersonated failure with this one (MT-Opt: p_s = 1, p_f <= 1).
     num_steps: int = 2000  # Learner steps per cell.
     gamma: float = 0.9
+    # Transitions per QT-Opt target (chef.mtopt.returns; 1 = QT-Opt's one-step target).
+    n_step: int = 1
     success_fraction: float = 0.5  # Re-balanced sampler: successes per task's share.
     eval_episodes: int = 5  # Per task and cell.
     pick_steps: int = 250  # Control steps (20 Hz) per segment (benchmarks/mtopt_segments.py).
@@ -72,6 +74,7 @@ class GridConfig:
         )
         require(self.num_steps >= 1, f"num_steps must be >= 1, got {self.num_steps}")
         require(0.0 < self.gamma <= 1.0, f"gamma must lie in (0, 1], got {self.gamma}")
+        require(self.n_step >= 1, f"n_step must be >= 1, got {self.n_step}")
         require(self.eval_episodes >= 1, f"eval_episodes must be >= 1, got {self.eval_episodes}")
         require(self.bc_steps >= 0, f"bc_steps must be >= 0, got {self.bc_steps}")
         require(self.bc_learning_rate > 0, f"bc_learning_rate must be > 0, got {self.bc_learning_rate}")
@@ -154,7 +157,7 @@ def make_learner(
         else UniformSampler(pools, rng)
     )
     batches = TransitionBatches(
-        table, sampler, qtopt.batch_size, grid.gamma, rng, grid.terminate_fraction, grid.episode_end
+        table, sampler, qtopt.batch_size, grid.gamma, rng, grid.terminate_fraction, grid.episode_end, grid.n_step
     )
     builder = qtopt_builder(qtopt, family, action_min, action_max)
     network = builder.make_network(statistics or vector_statistics(table, qtopt))

@@ -138,3 +138,36 @@ def test_low_data_tasks_and_summary_table():
     assert collected.loc["a2", "collected"] == 0 and np.isnan(collected.loc["a2", "own_success_rate"])
     summary = ablation.summary_table({"orig / uniform": {"a1": 0.5, "a2": 0.0, "b1": 1.0}}, ("a2",))
     np.testing.assert_allclose(summary.loc["orig / uniform"].to_numpy(), [0.0, 0.5, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("episode_end", ["success", "deadline"])
+def test_n_step_batches_agree_with_the_one_step_recursion(episode_end):
+    # Episode 1 (steps 3-6): a1 holds at step 5, a2 at none; episode 0 (steps 0-2) succeeds at a1 at its end.
+    step_labels = np.zeros((7, 3), bool)
+    step_labels[[2, 5], 0] = True
+    table = dataclasses.replace(_table(), step_labels=step_labels)
+    pairs = _FixedPairs([0] * 300 + [1] * 300 + [1] * 300, [0] * 600 + [1] * 300)
+    batch = next(TransitionBatches(table, pairs, 900, 0.9, np.random.default_rng(0), episode_end=episode_end, n_step=2))
+    x, task = batch.observation["x"][:, 0].astype(int), batch.extras[TASK_ID]
+    next_x = batch.next_observation["x"][:, 0].astype(int)
+    if episode_end == "success":
+        # (x, task) -> (reward, discount, bootstrap step): two steps ahead, cut at the first arrival or the end.
+        expected = {
+            (0, 0): (0.9, 0.0, 2), (1, 0): (1.0, 0.0, 2),
+            (3, 0): (0.9, 0.0, 5), (4, 0): (1.0, 0.0, 5), (5, 0): (0.0, 0.9, 6),
+            (3, 1): (0.0, 0.81, 5), (4, 1): (0.0, 0.81, 6), (5, 1): (0.0, 0.9, 6),
+        }  # fmt: skip
+    else:  # Judged at the last step: episode 0 succeeds at a1, episode 1 at a2 (its labels).
+        expected = {
+            (0, 0): (0.9, 0.0, 2), (1, 0): (1.0, 0.0, 2),
+            (3, 0): (0.0, 0.81, 5), (4, 0): (0.0, 0.0, 6), (5, 0): (0.0, 0.0, 6),
+            (3, 1): (0.0, 0.81, 5), (4, 1): (0.9, 0.0, 6), (5, 1): (1.0, 0.0, 6),
+        }  # fmt: skip
+    assert {(a, b) for a, b in zip(x, task)} == set(expected)
+    for (step, task_id), (reward, discount, bootstrap) in expected.items():
+        rows = (x == step) & (task == task_id)
+        np.testing.assert_allclose(batch.reward[rows], reward, rtol=1e-6)
+        np.testing.assert_allclose(batch.discount[rows], discount, rtol=1e-6)
+        np.testing.assert_array_equal(next_x[rows], bootstrap)
+    with pytest.raises(ValueError, match="n_step"):
+        TransitionBatches(table, pairs, 900, 0.9, np.random.default_rng(0), n_step=0)
