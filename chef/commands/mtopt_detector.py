@@ -16,6 +16,7 @@ table.md; route an ablation with its labels through
 """
 
 import concurrent.futures
+import errno
 import json
 import multiprocessing
 import os
@@ -68,8 +69,9 @@ def validate():
         held_out and held_out < set(seeds),
         f"holdout_seeds {tuple(config.holdout_seeds)} must be a non-empty proper subset of seeds {seeds}",
     )
-    if config.frames_from:
-        check_frames_source(config)
+    stage = pathlib.Path(launch_flags.input_stage("mtopt_detector"))
+    if config.frames_from and not all(final_frames.seed_path(stage, s).is_file() for s in seeds):
+        check_frames_source(config)  # A resumed stage with every frames file linked no longer needs its source.
     launch_flags.check_stage_dir("mtopt_detector")
 
 
@@ -86,8 +88,8 @@ def check_frames_source(config: ml_collections.ConfigDict) -> None:
     )
     written = json.loads(config_path.read_text())
     ours = json.loads(config.to_json())
-    differ = [k for k in FRAME_FIELDS if written.get(k) != ours[k]]
-    config_lib.require(not differ, f"frames_from {source} was collected with other {differ} than this config")
+    differ = run_dir.config_differences({k: written.get(k) for k in FRAME_FIELDS}, {k: ours[k] for k in FRAME_FIELDS})
+    config_lib.require(not differ, f"frames_from {source} was collected with other settings: {'; '.join(differ)}")
     absent = [str(p) for p in (final_frames.seed_path(source, s) for s in config.seeds) if not p.is_file()]
     config_lib.require(not absent, f"frames_from {source} lacks the final frames {absent}")
 
@@ -101,8 +103,12 @@ def link_frames(source: pathlib.Path, stage: pathlib.Path, seeds) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(final_frames.seed_path(source, seed), target)
-        except OSError:
-            run_dir.atomic_write_bytes(target, final_frames.seed_path(source, seed).read_bytes())
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+            partial = target.with_suffix(".partial")
+            shutil.copyfile(final_frames.seed_path(source, seed), partial)
+            os.replace(partial, target)
 
 
 def collect_seed(config_json: str, seed: int, stage: str) -> int:
@@ -159,6 +165,7 @@ def main():
     stage.write_config(config)
     family = rgb_tasks.rgb_task_family()
     if config.frames_from:
+        logging.info("training on the frames of %s (nothing is collected)", config.frames_from)
         link_frames(pathlib.Path(config.frames_from), stage.path, config.seeds)
     else:
         collect_seeds(config, stage.path, _WORKERS.value)

@@ -31,6 +31,7 @@ def n_step_terms(
         )
     if np.any(available < 1) or np.any(available > n):
         raise ValueError(f"available must lie in [1, {n}], got {available.min()}..{available.max()}")
+    terminals = np.asarray(terminals, bool)
     step = np.arange(n)  # [n]
     valid = step[None] < available[:, None]  # [B, n]
     ends = terminals & valid  # [B, n]

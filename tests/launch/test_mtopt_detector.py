@@ -56,14 +56,14 @@ def test_tiny_detector_run_writes_table_iii_errors_resumes_and_routes_an_ablatio
 
     # Retraining on those frames with other detector settings collects nothing; the source is untouched.
     retrain = ("--config=mtopt:detector_tiny", f"--root_dir={tmp_path}", f"--config.frames_from={stage}")
-    source_files = sorted(p.name for p in stage.rglob("*"))
+    source_files = {p: p.read_bytes() for p in stage.rglob("*") if p.is_file()}
     _run("mtopt_detector", *retrain, "--run_name=retrained", "--config.detector.num_steps=5")
     retrained = tmp_path / "retrained" / "mtopt_detector"
     assert not (retrained / "dataset").exists() and (retrained / "DONE").is_file()
     for seed in (0, 1):
         ours, theirs = final_frames.seed_path(retrained, seed), final_frames.seed_path(stage, seed)
         assert ours.read_bytes() == theirs.read_bytes()
-    assert sorted(p.name for p in stage.rglob("*")) == source_files
+    assert {p: p.read_bytes() for p in stage.rglob("*") if p.is_file()} == source_files
     assert routing.load_detector(retrained, family).training_seeds == (0,)
     refused = subprocess.run(
         [*commands.command("mtopt_detector"), *retrain, "--run_name=other", "--config.frame_size=32"],
@@ -72,7 +72,7 @@ def test_tiny_detector_run_writes_table_iii_errors_resumes_and_routes_an_ablatio
         text=True,
         env=_ENV,
     )
-    assert refused.returncode != 0 and "collected with other ['frame_size']" in refused.stderr
+    assert refused.returncode != 0 and "collected with other settings: frame_size: 16 -> 32" in refused.stderr
     assert not (tmp_path / "other").exists()
 
     # ... and an ablation routes with those labels.

@@ -141,7 +141,7 @@ def test_low_data_tasks_and_summary_table():
 
 
 @pytest.mark.parametrize("episode_end", ["success", "deadline"])
-def test_n_step_batches_agree_with_the_one_step_recursion(episode_end):
+def test_n_step_batches_sum_rewards_to_the_first_terminal_and_bootstrap_n_later(episode_end):
     # Episode 1 (steps 3-6): a1 holds at step 5, a2 at none; episode 0 (steps 0-2) succeeds at a1 at its end.
     step_labels = np.zeros((7, 3), bool)
     step_labels[[2, 5], 0] = True
