@@ -137,7 +137,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         p_failure=0.5,
         num_steps=3500,
         gamma=0.95,
-        n_step=1,  # Transitions per target (chef.mtopt.returns; 1 = QT-Opt's).
+        n_step=1,  # Transitions per target (chef.data.nstep; 1 = QT-Opt's).
         success_fraction=0.5,
         eval_episodes=8,
         pick_steps=PICK_STEPS,

@@ -12,7 +12,8 @@ A terminal step (d = 0) zeroes everything after it and the bootstrap discount; a
 truncation (last step with d = 1) keeps the discount gamma^m.
 
 `nstep_window` is this definition for one transition (the adder's); `nstep_targets` computes
-it for every start of an episode at once (the reader's); tests hold them equal.
+it for every start of an episode at once (the reader's); `nstep_windows` for a batch of windows
+of different lengths (QT-Opt's sampled transitions, chef.mtopt.episodes); tests hold them equal.
 """
 
 from typing import NamedTuple
@@ -32,6 +33,25 @@ def nstep_window(rewards: np.ndarray, discounts: np.ndarray, gamma: float) -> tu
     factors = gamma * np.asarray(discounts, dtype=np.float32)  # [m]
     weights = np.cumprod(np.concatenate([np.ones(1, np.float32), factors[:-1]]))  # [m] gamma^k prod_{j<k} d_j
     return weights @ np.asarray(rewards, dtype=np.float32), np.float32(np.prod(factors))
+
+
+def nstep_windows(
+    rewards: np.ndarray, discounts: np.ndarray, lengths: np.ndarray, gamma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`nstep_window` of B windows at once: (reward [B], discount [B]) of `rewards` [B, n] and
+    `discounts` [B, n], of which the first `lengths` [B] (1 <= m <= n) entries of each row count."""
+    rewards, discounts = np.asarray(rewards, np.float32), np.asarray(discounts, np.float32)
+    batch, n = rewards.shape
+    if discounts.shape != (batch, n) or lengths.shape != (batch,):
+        raise ValueError(
+            f"discounts must be {(batch, n)} and lengths {(batch,)}, got {discounts.shape}, {lengths.shape}"
+        )
+    if np.any(lengths < 1) or np.any(lengths > n):
+        raise ValueError(f"lengths must lie in [1, {n}], got {lengths.min()}..{lengths.max()}")
+    valid = np.arange(n)[None] < lengths[:, None]  # [B, n]
+    factors = np.where(valid, gamma * discounts, 1.0).astype(np.float32)  # [B, n]
+    weights = np.cumprod(np.concatenate([np.ones((batch, 1), np.float32), factors[:, :-1]], axis=1), axis=1)
+    return (weights * valid * rewards).sum(axis=1), factors.prod(axis=1)
 
 
 def nstep_targets(rewards: np.ndarray, discounts: np.ndarray, n_step: int, gamma: float) -> NStepTargets:

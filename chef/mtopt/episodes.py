@@ -20,7 +20,9 @@ ended (`collection.EPISODE_ENDS`):
 - 'deadline': reward = the task's success label on the episode's last transition
   and 0 before, discount = 0 on the last transition and `gamma` before.
 With `n_step` > 1 a target sums the next n transitions' rewards as above and bootstraps from the
-state n decisions later (or from the last state of a cut episode; chef.mtopt.returns).
+state n decisions later (or from the last state of a cut episode; chef.data.nstep, the n-step
+arithmetic of CHEF's adder and reader). The n - 1 actions in between are the data's
+(uncorrected off-policy returns, as in Ape-X and R2D2).
 With `terminate_fraction` > 0 the actions get
 MT-Opt's TERMINATE switch (`chef.mtopt.terminate`): that fraction of the
 examples terminate at the drawn step, with its per-step predicate label as
@@ -36,8 +38,8 @@ import tensorflow_datasets as tfds
 
 from chef import types
 from chef.agents.qtopt.learning import TASK_ID
-from chef.data import rlds_reader
-from chef.mtopt import collection, returns, rgb_tasks, terminate
+from chef.data import nstep, rlds_reader
+from chef.mtopt import collection, rgb_tasks, terminate
 from chef.mtopt.impersonation import EpisodeRecord, episode_records
 from chef.mtopt.rebalancing import PairSampler
 from chef.mtopt.tasks import TaskFamily
@@ -202,8 +204,11 @@ class TransitionBatches(Iterator[types.Transition]):
         else:
             terminals = step[:, None] + ahead[None] == num_transitions[:, None]  # [B, n]
             rewards = terminals & self._table.labels[episodes, pairs.task_ids][:, None]
-        reward, discount, offset = returns.n_step_terms(rewards, terminals, available, self._gamma)
-        next_index = index + offset
+        reward, discount = nstep.nstep_windows(rewards, 1.0 - terminals, available, self._gamma)
+        ends = terminals & (ahead[None] <= available[:, None])  # [B, n]
+        next_index = index + np.where(
+            ends.any(axis=1), ends.argmax(axis=1) + 1, available
+        )  # After a terminal: its state.
         observations = self._table.observations
         action = self._table.actions[index]
         if self._terminate_fraction:

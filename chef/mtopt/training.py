@@ -40,7 +40,7 @@ class GridConfig:
     p_failure: float = 0.5  # and an impersonated failure with this one (MT-Opt: p_s = 1, p_f <= 1).
     num_steps: int = 2000  # Learner steps per cell.
     gamma: float = 0.9
-    # Transitions per QT-Opt target (chef.mtopt.returns; 1 = QT-Opt's one-step target).
+    # Transitions per QT-Opt target (chef.data.nstep; 1 = QT-Opt's one-step target).
     n_step: int = 1
     success_fraction: float = 0.5  # Re-balanced sampler: successes per task's share.
     eval_episodes: int = 5  # Per task and cell.

@@ -68,3 +68,19 @@ def test_bad_shapes_are_named():
         nstep.nstep_targets(REWARDS, np.ones(2), n_step=1, gamma=0.9)
     with pytest.raises(ValueError, match="rewards"):
         nstep.nstep_targets(np.ones(3), np.ones(3), n_step=1, gamma=0.9)
+
+
+def test_batched_windows_equal_the_adders_windows():
+    rng = np.random.default_rng(0)
+    rewards = rng.integers(0, 2, (64, 5)).astype(np.float32)
+    discounts = (rng.random((64, 5)) > 0.3).astype(np.float32)  # Terminals anywhere in the window.
+    lengths = rng.integers(1, 6, 64)
+    reward, discount = nstep.nstep_windows(rewards, discounts, lengths, 0.9)
+    for b, m in enumerate(lengths):
+        expected_reward, expected_discount = nstep.nstep_window(rewards[b, :m, None], discounts[b, :m], 0.9)
+        np.testing.assert_allclose(reward[b], expected_reward[0], rtol=1e-6)
+        np.testing.assert_allclose(discount[b], expected_discount, rtol=1e-6)
+    with pytest.raises(ValueError, match="lengths must lie in"):
+        nstep.nstep_windows(rewards, discounts, np.zeros(64, int), 0.9)
+    with pytest.raises(ValueError, match="discounts must be"):
+        nstep.nstep_windows(rewards, discounts[:, :2], lengths, 0.9)
