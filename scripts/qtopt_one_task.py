@@ -10,6 +10,8 @@ line about `--task` (with the training's last metrics, prefixed `train_`):
   q_state_std, the spread of Q over those states;
 - q_action_spread: the spread of Q over 16 uniform random actions per state;
   data_above_random: the share of them the data's action beats;
+- q_cem / cem_distance: Q at CEM's maximiser and its distance from the data's action (chef.mtopt.
+  q_profile), on 2,048 of those states;
 - greedy_success: the CEM-greedy policy's successes in `--eval` episodes (chef.mtopt.evaluation).
 Episodes end at success (`episode_end='success'`) and there is no TERMINATE switch: the value
 check assumes both.
@@ -27,12 +29,15 @@ import dataclasses
 import json
 import time
 
+import jax
 import numpy as np
 from absl import flags
 
+from chef import types
 from chef.agents.qtopt import networks
+from chef.agents.qtopt.learning import TASK_ID
 from chef.launch import flags as launch_flags
-from chef.mtopt import episodes, launch_setup, training
+from chef.mtopt import episodes, launch_setup, q_profile, training
 from chef.mtopt.tasks import TaskFamily
 
 _CONFIG = launch_flags.define_config("mtopt:state", "Ablation config (dataset_dir, extra_tasks, qtopt, grid).")
@@ -55,7 +60,7 @@ def single_task_table(table: episodes.EpisodeTable, family: TaskFamily, task: st
     )
 
 
-def value_check(learner, table, task_id, gamma, action_min, action_max, binary_dims, rng) -> dict[str, float]:
+def value_check(learner, table, task_id, gamma, action_min, action_max, cem_config, rng) -> dict[str, float]:
     """Q of task `task_id` at the data's actions against the behaviour's discounted return (module
     docstring)."""
     index, returns = [], []
@@ -72,8 +77,20 @@ def value_check(learner, table, task_id, gamma, action_min, action_max, binary_d
     task_ids = np.full(len(index), task_id, np.int32)
     q_data = np.asarray(networks.q_values(learner.network, params, observation, table.actions[index], task_ids))
     random = rng.uniform(action_min, action_max, (len(index), 16, len(action_min))).astype(np.float32)
-    random[..., list(binary_dims)] = np.sign(random[..., list(binary_dims)])
+    random[..., list(cem_config.binary_dims)] = np.sign(random[..., list(cem_config.binary_dims)])
     q_random = np.asarray(networks.q_values(learner.network, params, observation, random, task_ids))
+    some = rng.choice(len(index), min(2048, len(index)), replace=False)
+    batch = types.Transition(
+        {k: v[some] for k, v in observation.items()}, table.actions[index[some]], (), (), (), {TASK_ID: task_ids[some]}
+    )
+    greedy = q_profile.q_profile(
+        q_profile.network_q_function(learner.network, params),
+        batch,
+        action_min,
+        action_max,
+        cem_config,
+        jax.random.PRNGKey(0),
+    )
     return {
         "q_data": float(q_data.mean()),
         "behaviour_return": float(returns.mean()),
@@ -81,6 +98,8 @@ def value_check(learner, table, task_id, gamma, action_min, action_max, binary_d
         "q_state_std": float(q_data.std()),
         "q_action_spread": float(q_random.std(1).mean()),
         "data_above_random": float((q_data[:, None] > q_random).mean()),
+        "q_cem": greedy["q_cem"],
+        "cem_distance": greedy["cem_distance"],
     }
 
 
@@ -124,9 +143,7 @@ def main():
         "pools": pools[task],
         "train_s": round(time.time() - start, 1),
         **{f"train_{k}": round(v, 4) for k, v in metrics.items()},
-        **value_check(
-            learner, table, family.task_id(task), setup.grid.gamma, action_min, action_max, qtopt.cem.binary_dims, rng
-        ),
+        **value_check(learner, table, family.task_id(task), setup.grid.gamma, action_min, action_max, qtopt.cem, rng),
     }
     if _EVAL.value:
         actor = training.qtopt_builder(qtopt, family, action_min, action_max).make_actor(

@@ -126,6 +126,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         # Not in MT-Opt: a CQL-style penalty on Q away from the data's actions (docs/mt_opt.md).
         conservative_weight=0.0,
         conservative_samples=16,
+        conservative_actions="uniform",  # or 'cem': lower Q at CEM's greedy action instead.
     )
     # bc_steps: a reference row, behaviour cloning per task on its f_skill successes (0 = no row).
     # terminate_fraction: MT-Opt's TERMINATE action, with this share of hindsight terminate examples

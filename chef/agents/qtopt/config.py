@@ -4,6 +4,8 @@ import dataclasses
 
 from chef.utils.config import require
 
+CONSERVATIVE_ACTIONS = ("uniform", "cem")  # QtOptConfig.conservative_actions.
+
 
 @dataclasses.dataclass(frozen=True)
 class CemConfig:
@@ -57,6 +59,10 @@ class QtOptConfig:
     # (0 = MT-Opt's loss alone).
     conservative_weight: float = 0.0
     conservative_samples: int = 16
+    # Where the penalty lowers Q: 'uniform' (`conservative_samples` uniform actions per example) or
+    # 'cem' (CEM's maximiser at the example's state under the online network: the action a greedy
+    # policy would take, as CQL's max form).
+    conservative_actions: str = "uniform"
 
     def __post_init__(self):
         require(len(self.observation_keys) > 0, "observation_keys must name at least one observation")
@@ -73,3 +79,7 @@ class QtOptConfig:
         require(0.0 <= self.epsilon <= 1.0, f"epsilon must lie in [0, 1], got {self.epsilon}")
         require(self.conservative_weight >= 0.0, f"conservative_weight must be >= 0, got {self.conservative_weight}")
         require(self.conservative_samples >= 1, f"conservative_samples must be >= 1, got {self.conservative_samples}")
+        require(
+            self.conservative_actions in CONSERVATIVE_ACTIONS,
+            f"conservative_actions must be one of {CONSERVATIVE_ACTIONS}, got {self.conservative_actions!r}",
+        )

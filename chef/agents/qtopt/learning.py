@@ -56,6 +56,26 @@ def make_update_fn(
 ) -> UpdateFn:
     """Returns the jitted update (TrainingState, Transition) -> (TrainingState, metrics)."""
 
+    def penalised_actions(params, observation, task_id, key) -> jax.Array:
+        """The actions [B, N, A] where the conservative penalty lowers Q (config.conservative_actions)."""
+        batch_size = task_id.shape[0]
+        if config.conservative_weight == 0:
+            return jnp.zeros((batch_size, 0) + action_min.shape)
+        if config.conservative_actions == "cem":
+            greedy, _ = cem.cem_maximize(
+                lambda a: networks.q_values(network, params, observation, a, task_id),
+                key,
+                batch_size,
+                action_min,
+                action_max,
+                config.cem,
+            )
+            return jax.lax.stop_gradient(greedy)[:, None]  # [B, 1, A]
+        uniform = jax.random.uniform(
+            key, (batch_size, config.conservative_samples) + action_min.shape, minval=action_min, maxval=action_max
+        )
+        return cem.snap_binary(uniform, action_min, action_max, config.cem.binary_dims)
+
     def update(state: TrainingState, batch: types.Transition) -> tuple[TrainingState, dict[str, jax.Array]]:
         key, cem_key, sample_key = jax.random.split(state.key, 3)
         task_id = batch.extras[TASK_ID]  # [B]
@@ -70,23 +90,14 @@ def make_update_fn(
         next_q2 = target_q(state.lagged_target_params, next_action[:, None])[:, 0]  # [B]
         target = losses.clipped_double_q_target(batch.reward, batch.discount, next_q1, next_q2)  # [B]
 
+        penalised = penalised_actions(state.params, batch.observation, task_id, sample_key)  # [B, N, A]
+
         def loss_fn(params):
             logits = network.apply(params, batch.observation, batch.action, task_id)  # [B]
             bellman = jnp.mean(losses.qtopt_loss(logits, target))
             penalty = jnp.zeros(())
             if config.conservative_weight > 0:
-                sampled = cem.snap_binary(
-                    jax.random.uniform(
-                        sample_key,
-                        (batch_size, config.conservative_samples) + action_min.shape,
-                        minval=action_min,
-                        maxval=action_max,
-                    ),
-                    action_min,
-                    action_max,
-                    config.cem.binary_dims,
-                )
-                sampled_logits = network.apply(params, batch.observation, sampled, task_id)  # [B, N]
+                sampled_logits = network.apply(params, batch.observation, penalised, task_id)  # [B, N]
                 penalty = jnp.mean(losses.conservative_penalty(jax.nn.sigmoid(logits), jax.nn.sigmoid(sampled_logits)))
             return bellman + config.conservative_weight * penalty, (jax.nn.sigmoid(logits), bellman, penalty)
 

@@ -33,7 +33,8 @@ def qtopt_loss(q_logits: jax.Array, target: jax.Array) -> jax.Array:
 
 def conservative_penalty(data_q: jax.Array, sampled_q: jax.Array) -> jax.Array:
     """A conservative (CQL-style) regulariser on success probabilities: mean_n Q(s, a_n) over
-    actions sampled uniformly from the box, minus Q(s, a_data). [B], [B, N] -> [B], in [-1, 1]
+    penalised actions (sampled uniformly from the box, or CEM's maximiser: QtOptConfig.
+    conservative_actions), minus Q(s, a_data). [B], [B, N] -> [B], in [-1, 1]
 
     Minimising it lowers Q on actions the data does not take relative to those it does, so that a
     maximiser over the whole box (CEM) cannot exploit Q's extrapolation where there is no data.

@@ -6,7 +6,7 @@ import pytest
 
 from chef import types
 from chef.agents.qtopt import actor as actor_lib
-from chef.agents.qtopt import learning, networks
+from chef.agents.qtopt import cem, learning, networks
 from chef.agents.qtopt.builder import QtOptBuilder
 from chef.agents.qtopt.config import CemConfig, QtOptConfig
 from chef.mtopt import impersonation, rebalancing
@@ -185,8 +185,64 @@ def test_conservative_penalty_lowers_q_away_from_the_data_actions():
     assert data_conservative > 0.9 and random_conservative < 0.6
 
 
+def test_conservative_penalty_at_cem_actions_keeps_the_maximiser_at_the_data():
+    """Every transition takes action ~(0.5, 0.5) and succeeds with probability 1/2 whatever the
+    action. The plain learner's CEM maximiser lies far from the data, where Q extrapolates above
+    the data's value; with the penalty at CEM's maximiser (conservative_actions='cem'), the
+    maximiser is the data's action and Q there stays at the success rate."""
+    rng = np.random.default_rng(0)
+    data_action = np.array([0.5, 0.5], np.float32)
+
+    def batches(batch_size=64):
+        while True:
+            position = rng.uniform(-0.5, 0.5, size=(batch_size, 2)).astype(np.float32)
+            action = (data_action + 0.05 * rng.standard_normal((batch_size, 2))).astype(np.float32)
+            yield types.Transition(
+                _observation(position, np.ones(batch_size)),
+                action,
+                (rng.uniform(size=batch_size) < 0.5).astype(np.float32),
+                np.zeros(batch_size, np.float32),
+                _observation(position, np.zeros(batch_size)),
+                extras={learning.TASK_ID: np.zeros(batch_size, np.int32)},
+            )
+
+    profiles = {}
+    for weight, actions in ((0.0, "uniform"), (1.0, "cem")):
+        config = QtOptConfig(
+            observation_keys=("position", "steps_left"),
+            num_tasks=1,
+            torso_hidden_sizes=(32,),
+            head_hidden_sizes=(32,),
+            learning_rate=3e-3,
+            conservative_weight=weight,
+            conservative_actions=actions,
+            cem=CemConfig(num_samples=16, num_elites=4),
+        )
+        builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
+        learner = builder.make_learner(
+            builder.make_network(), batches(), _observation(np.zeros(2), 1), jax.random.PRNGKey(0)
+        )
+        learner.run(300)
+        batch = next(batches(256))
+        task_id = batch.extras[learning.TASK_ID]
+        params = learner.get_variables(["q_network"])[0]
+
+        def q(action, params=params, learner=learner, batch=batch, task_id=task_id):
+            return networks.q_values(learner.network, params, batch.observation, action, task_id)
+
+        greedy, q_greedy = cem.cem_maximize(q, jax.random.PRNGKey(1), 256, ACTION_MIN, ACTION_MAX, CemConfig())
+        distance = np.linalg.norm(np.asarray(greedy) - data_action, axis=-1).mean()
+        profiles[actions] = (float(np.mean(q(batch.action))), float(np.mean(q_greedy)), float(distance))
+    (data_plain, greedy_plain, distance_plain), (data_cem, greedy_cem, distance_cem) = profiles.values()
+    assert distance_plain > 1.0 and greedy_plain > data_plain + 0.02, profiles  # Exploited extrapolation.
+    assert distance_cem < 0.25 and greedy_cem < data_cem + 0.01, profiles
+    assert abs(data_cem - 0.5) < 0.1, profiles
+
+
 def test_conservative_settings_are_validated():
     with pytest.raises(ConfigError, match="conservative_weight"):
         QtOptConfig(observation_keys=("x",), conservative_weight=-1.0)
     with pytest.raises(ConfigError, match="conservative_samples"):
         QtOptConfig(observation_keys=("x",), conservative_samples=0)
+    with pytest.raises(ConfigError, match="conservative_actions"):
+        QtOptConfig(observation_keys=("x",), conservative_actions="policy")
