@@ -136,50 +136,63 @@ def test_select_task_reward_picks_each_examples_task():
     np.testing.assert_array_equal(selected.extras["task_id"], [1, 0, 1])
 
 
+DATA_ACTION = np.array([0.5, 0.5], np.float32)
+
+
+def _one_action_batches(rng, success_probability: float, batch_size: int = 64):
+    """One-step episodes from random positions; every one takes action ~DATA_ACTION and succeeds
+    with `success_probability`, whatever the action."""
+    while True:
+        position = rng.uniform(-0.5, 0.5, size=(batch_size, 2)).astype(np.float32)
+        action = (DATA_ACTION + 0.05 * rng.standard_normal((batch_size, 2))).astype(np.float32)
+        yield types.Transition(
+            _observation(position, np.ones(batch_size)),
+            action,
+            (rng.uniform(size=batch_size) < success_probability).astype(np.float32),
+            np.zeros(batch_size, np.float32),
+            _observation(position, np.zeros(batch_size)),
+            extras={learning.TASK_ID: np.zeros(batch_size, np.int32)},
+        )
+
+
+def _one_action_q(rng, success_probability: float, weight: float, actions: str = "uniform"):
+    """Trains 300 steps on `_one_action_batches`; returns a held-out batch of 256 and its Q function
+    (actions [256, A] or [256, N, A] -> Q [256] or [256, N])."""
+    config = QtOptConfig(
+        observation_keys=("position", "steps_left"),
+        num_tasks=1,
+        torso_hidden_sizes=(32,),
+        head_hidden_sizes=(32,),
+        learning_rate=3e-3,
+        conservative_weight=weight,
+        conservative_actions=actions,
+        cem=CemConfig(num_samples=16, num_elites=4),
+    )
+    builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
+    learner = builder.make_learner(
+        builder.make_network(),
+        _one_action_batches(rng, success_probability),
+        _observation(np.zeros(2), 1),
+        jax.random.PRNGKey(0),
+    )
+    learner.run(300)
+    batch = next(_one_action_batches(rng, success_probability, 256))
+    params = learner.get_variables(["q_network"])[0]
+    task_id = batch.extras[learning.TASK_ID]
+    return batch, lambda action: np.asarray(
+        networks.q_values(learner.network, params, batch.observation, action, task_id)
+    )
+
+
 def test_conservative_penalty_lowers_q_away_from_the_data_actions():
     """Every transition takes action ~(0.5, 0.5) and succeeds: Q must learn to prefer that action
     over the rest of the box only when the conservative penalty is on."""
     rng = np.random.default_rng(0)
-
-    def batches(batch_size=64):
-        while True:
-            position = rng.uniform(-0.5, 0.5, size=(batch_size, 2)).astype(np.float32)
-            action = (0.5 + 0.05 * rng.standard_normal((batch_size, 2))).astype(np.float32)
-            yield types.Transition(
-                _observation(position, np.ones(batch_size)),
-                action,
-                np.ones(batch_size, np.float32),
-                np.zeros(batch_size, np.float32),
-                _observation(position, np.zeros(batch_size)),
-                extras={learning.TASK_ID: np.zeros(batch_size, np.int32)},
-            )
-
     profiles = []
     for weight in (0.0, 1.0):
-        config = QtOptConfig(
-            observation_keys=("position", "steps_left"),
-            num_tasks=1,
-            torso_hidden_sizes=(32,),
-            head_hidden_sizes=(32,),
-            learning_rate=3e-3,
-            conservative_weight=weight,
-            cem=CemConfig(num_samples=16, num_elites=4),
-        )
-        builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
-        learner = builder.make_learner(
-            builder.make_network(), batches(), _observation(np.zeros(2), 1), jax.random.PRNGKey(0)
-        )
-        learner.run(300)
-        batch = next(batches(256))
-        params = learner.get_variables(["q_network"])[0]
+        batch, q = _one_action_q(rng, 1.0, weight)
         random = rng.uniform(-1, 1, size=(256, 32, 2)).astype(np.float32)
-        q_data = np.asarray(
-            networks.q_values(learner.network, params, batch.observation, batch.action, batch.extras[learning.TASK_ID])
-        )  # [B]
-        q_random = np.asarray(
-            networks.q_values(learner.network, params, batch.observation, random, batch.extras[learning.TASK_ID])
-        )  # [B, N]
-        profiles.append((q_data.mean(), q_random.mean()))
+        profiles.append((q(batch.action).mean(), q(random).mean()))
     (data_plain, random_plain), (data_conservative, random_conservative) = profiles
     assert data_plain > 0.9 and random_plain > 0.8  # Plain Bellman loss: success everywhere.
     assert data_conservative > 0.9 and random_conservative < 0.6
@@ -191,48 +204,12 @@ def test_conservative_penalty_at_cem_actions_keeps_the_maximiser_at_the_data():
     the data's value; with the penalty at CEM's maximiser (conservative_actions='cem'), the
     maximiser is the data's action and Q there stays at the success rate."""
     rng = np.random.default_rng(0)
-    data_action = np.array([0.5, 0.5], np.float32)
-
-    def batches(batch_size=64):
-        while True:
-            position = rng.uniform(-0.5, 0.5, size=(batch_size, 2)).astype(np.float32)
-            action = (data_action + 0.05 * rng.standard_normal((batch_size, 2))).astype(np.float32)
-            yield types.Transition(
-                _observation(position, np.ones(batch_size)),
-                action,
-                (rng.uniform(size=batch_size) < 0.5).astype(np.float32),
-                np.zeros(batch_size, np.float32),
-                _observation(position, np.zeros(batch_size)),
-                extras={learning.TASK_ID: np.zeros(batch_size, np.int32)},
-            )
-
     profiles = {}
     for weight, actions in ((0.0, "uniform"), (1.0, "cem")):
-        config = QtOptConfig(
-            observation_keys=("position", "steps_left"),
-            num_tasks=1,
-            torso_hidden_sizes=(32,),
-            head_hidden_sizes=(32,),
-            learning_rate=3e-3,
-            conservative_weight=weight,
-            conservative_actions=actions,
-            cem=CemConfig(num_samples=16, num_elites=4),
-        )
-        builder = QtOptBuilder(config, ACTION_MIN, ACTION_MAX)
-        learner = builder.make_learner(
-            builder.make_network(), batches(), _observation(np.zeros(2), 1), jax.random.PRNGKey(0)
-        )
-        learner.run(300)
-        batch = next(batches(256))
-        task_id = batch.extras[learning.TASK_ID]
-        params = learner.get_variables(["q_network"])[0]
-
-        def q(action, params=params, learner=learner, batch=batch, task_id=task_id):
-            return networks.q_values(learner.network, params, batch.observation, action, task_id)
-
+        batch, q = _one_action_q(rng, 0.5, weight, actions)
         greedy, q_greedy = cem.cem_maximize(q, jax.random.PRNGKey(1), 256, ACTION_MIN, ACTION_MAX, CemConfig())
-        distance = np.linalg.norm(np.asarray(greedy) - data_action, axis=-1).mean()
-        profiles[actions] = (float(np.mean(q(batch.action))), float(np.mean(q_greedy)), float(distance))
+        distance = np.linalg.norm(np.asarray(greedy) - DATA_ACTION, axis=-1).mean()
+        profiles[actions] = (float(q(batch.action).mean()), float(np.mean(q_greedy)), float(distance))
     (data_plain, greedy_plain, distance_plain), (data_cem, greedy_cem, distance_cem) = profiles.values()
     assert distance_plain > 1.0 and greedy_plain > data_plain + 0.02, profiles  # Exploited extrapolation.
     assert distance_cem < 0.25 and greedy_cem < data_cem + 0.01, profiles
