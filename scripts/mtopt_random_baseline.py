@@ -2,7 +2,8 @@
 
 Each decision is uniform in the action box, the gripper (the config's `qtopt.cem.binary_dims`) at
 its bounds, as QT-Opt's epsilon exploration. Placement tasks start, as in every cell's evaluation,
-after a noise-free scripted pick (chef.mtopt.evaluation). Prints one JSON line per task.
+after a noise-free scripted pick (chef.mtopt.evaluation). There is no TERMINATE switch: episodes end
+at the step limit or, with `episode_end='success'`, at success. Prints one JSON line per task.
 
 Used for docs/mt_opt.md ("A penalty at CEM's choice"):
   .venv/bin/python scripts/mtopt_random_baseline.py --config=mtopt:state --eval=16

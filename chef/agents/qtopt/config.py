@@ -54,9 +54,9 @@ class QtOptConfig:
     lagged_target_period: int = 1000
     cem: CemConfig = dataclasses.field(default_factory=CemConfig)
     epsilon: float = 0.1  # Actor: probability of a uniformly random action.
-    # Not in MT-Opt: weight of `losses.conservative_penalty` (mean Q over `conservative_samples`
-    # uniform actions per example minus Q at the data's action), for small offline datasets
-    # (0 = MT-Opt's loss alone).
+    # Not in MT-Opt: weight of `losses.conservative_penalty` (mean Q at the penalised actions of
+    # `conservative_actions` minus Q at the data's action), for small offline datasets
+    # (0 = MT-Opt's loss alone). `conservative_samples`: uniform actions per example ('uniform' only).
     conservative_weight: float = 0.0
     conservative_samples: int = 16
     # Where the penalty lowers Q: 'uniform' (`conservative_samples` uniform actions per example) or
