@@ -12,6 +12,7 @@
 Both must run before the process's first JAX computation.
 """
 
+import contextlib
 import os
 
 CPU_DEFAULTS = ("--xla_cpu_use_thunk_runtime=false", "--xla_cpu_multi_thread_eigen=false")
@@ -36,4 +37,5 @@ def start_single_threaded_backend() -> None:
         jax.devices("cpu")  # Creates the CPU client and its thread pool.
     finally:
         for thread in os.listdir("/proc/self/task"):  # Linux thread ids; affinity is per thread.
-            os.sched_setaffinity(int(thread), cpus)
+            with contextlib.suppress(ProcessLookupError):  # The thread ended after the listing.
+                os.sched_setaffinity(int(thread), cpus)
