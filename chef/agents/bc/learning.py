@@ -3,13 +3,12 @@ of the dataset's actions under every trained task head (vectorised over heads)."
 
 from typing import Callable, Iterator, NamedTuple, Sequence
 
-import distrax
 import jax
 import jax.numpy as jnp
 import optax
 
 from chef import core, types
-from chef.agents import optimisers
+from chef.agents import normal, optimisers
 from chef.agents.bc.config import BCConfig
 from chef.networks.multitask import PolicyNetwork
 
@@ -22,7 +21,7 @@ class BCState(NamedTuple):
 
 def log_likelihood(mean: jax.Array, stddev: jax.Array, action: jax.Array) -> jax.Array:
     """log N(action | mean_t, stddev_t) of the dataset action under every head. [B, T, A], [B, A] -> [B, T]"""
-    return distrax.Normal(mean, stddev).log_prob(action[:, None, :]).sum(-1)
+    return normal.log_prob(action[:, None, :], mean, stddev).sum(-1)
 
 
 def negative_log_likelihood(mean: jax.Array, stddev: jax.Array, action: jax.Array) -> jax.Array:

@@ -6,9 +6,10 @@ Shapes: N sampled actions, B states, T tasks, A action dimensions.
 
 from typing import NamedTuple
 
-import distrax
 import jax
 import jax.numpy as jnp
+
+from chef.agents import normal
 
 MIN_LOG_DUAL = -18.0  # Lower clip of every log-dual after an update.
 DUAL_EPSILON = 1e-8  # Added to softplus(log-dual) to keep duals strictly positive.
@@ -116,14 +117,15 @@ def mpo_loss(
 
     stop = jax.lax.stop_gradient
     actions, target_mean, target_stddev = stop(actions), stop(target_mean), stop(target_stddev)
-    fixed_stddev = distrax.Normal(online_mean, target_stddev)  # Trains the mean.
-    fixed_mean = distrax.Normal(target_mean, online_stddev)  # Trains the stddev.
-    target = distrax.Normal(target_mean, target_stddev)
-    loss_mean = -jnp.sum(stop(weights) * fixed_stddev.log_prob(actions).sum(-1), axis=0).mean(0)  # [T]
-    loss_stddev = -jnp.sum(stop(weights) * fixed_mean.log_prob(actions).sum(-1), axis=0).mean(0)
+    # Two Gaussians: the online mean with the target's stddev trains the mean, the target's mean with
+    # the online stddev trains the stddev.
+    log_prob_mean = normal.log_prob(actions, online_mean, target_stddev).sum(-1)  # [N, B, T]
+    log_prob_stddev = normal.log_prob(actions, target_mean, online_stddev).sum(-1)
+    loss_mean = -jnp.sum(stop(weights) * log_prob_mean, axis=0).mean(0)  # [T]
+    loss_stddev = -jnp.sum(stop(weights) * log_prob_stddev, axis=0).mean(0)
 
-    kl_mean = target.kl_divergence(fixed_stddev)  # [B, T, A]
-    kl_stddev = target.kl_divergence(fixed_mean)
+    kl_mean = normal.kl_divergence(target_mean, target_stddev, online_mean, target_stddev)  # [B, T, A]
+    kl_stddev = normal.kl_divergence(target_mean, target_stddev, target_mean, online_stddev)
     stats.update(kl_mean=kl_mean.sum(-1).mean(0), kl_stddev=kl_stddev.sum(-1).mean(0))  # [T]
     epsilon_mean, epsilon_stddev = hp.epsilon_mean, hp.epsilon_stddev
     if hp.per_dim_constraining:
@@ -156,10 +158,8 @@ def demonstration_loss(
     the MPO M-step's mean loss with the demonstration action as the only sample. online_mean and
     stddev [B, T, A], actions [B, A], is_demonstration m [B] in {0, 1}. Returns [T].
     """
-    log_prob = (
-        distrax.Normal(online_mean, jax.lax.stop_gradient(stddev))
-        .log_prob(jax.lax.stop_gradient(actions)[:, None, :])
-        .sum(-1)
-    )  # [B, T]
+    log_prob = normal.log_prob(
+        jax.lax.stop_gradient(actions)[:, None, :], online_mean, jax.lax.stop_gradient(stddev)
+    ).sum(-1)  # [B, T]
     mask = jax.lax.stop_gradient(is_demonstration)[:, None]  # [B, 1]
     return -jnp.sum(mask * log_prob, axis=0) / jnp.maximum(jnp.sum(mask), 1.0)
