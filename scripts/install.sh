@@ -28,7 +28,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q "uv==$UV_VERSION"
-"$VENV/bin/uv" pip sync -q --python "$VENV/bin/python" requirements.lock
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on these machines) Python never
+# caches it, and every process then compiles TensorFlow's and JAX's sources again on import: 2.5x
+# the CPU time per process start (benchmarks/import_time.py), paid by every node of every stage.
+"$VENV/bin/uv" pip sync -q --compile-bytecode --python "$VENV/bin/python" requirements.lock
 "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e envs/rgb_stacking_env -e .
 "$VENV/bin/python" - <<'PY'
 import reverb, tensorflow, jax, flax, optax, rlax, mujoco, dm_control, rlds, tensorflow_datasets, ray
