@@ -165,6 +165,7 @@ def test_sweep_execute_and_finetune_resume_after_a_kill(tiny_run):
         "--sweep=sweeps/chef_demo.py",
         "--config.learner.num_steps=120",
         "--config.learner.checkpoint_period=20",
+        "--config.sweep.parallel=1",  # One process: the setup's run covered parallel candidates.
         *common,
     ]
     resumed = _killed_then_resumed(sweep, "candidates/*/checkpoints/step_20", run / "sweep")
@@ -186,6 +187,7 @@ def test_sweep_execute_and_finetune_resume_after_a_kill(tiny_run):
         *commands.command("execute"),
         "--config=execute:tiny",
         "--config.evaluation.episodes_per_triplet=1",
+        "--config.execute.parallel=1",
         *common,
     ]
     resumed = _killed_then_resumed(execute, "candidates/*.json", run / "execute")
