@@ -37,7 +37,8 @@ def test_collect_config_rules(field, value, message):
 @pytest.mark.parametrize("variant", collect.VARIANTS)
 def test_every_collect_variant_has_its_offline_stage_configs(variant):
     validation.check_collect(collect.get_config(variant))
-    sweep_file = "sweeps/chef_table2c.py" if variant == "state_lift" else "sweeps/chef_demo.py"  # Heads that exist.
+    sweep_files = {"state_lift": "sweeps/chef_table2c.py", "state_stack": "sweeps/chef_table2c_stack.py"}
+    sweep_file = sweep_files.get(variant, "sweeps/chef_demo.py")  # Candidates whose heads exist.
     validation.check_sweep_config(sweep.get_config(variant), sweep_file)
     validation.check_execute_config(execute.get_config(variant))
     validation.check_finetune_config(finetune.get_config(variant))
