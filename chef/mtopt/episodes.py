@@ -56,12 +56,16 @@ class EpisodeTable:
     lengths: np.ndarray  # [N] steps per episode (>= 2)
     collected_for: tuple[str, ...]  # [N]
     labels: np.ndarray  # [N, T] bool success per family task
-    seeds: np.ndarray  # [N] collection seed (for held-out splits)
+    chain_seeds: np.ndarray  # [N] the chain's reset seed (names the segment with its task)
     step_labels: np.ndarray | None = None  # [S, T] bool success per family task at every step (predicates)
-    chain_seeds: np.ndarray | None = None  # [N] the chain's reset seed (names the segment with its task)
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    @property
+    def seeds(self) -> np.ndarray:
+        """[N] each episode's collection seed (for held-out splits)."""
+        return np.asarray([collection.collection_seed(s) for s in self.chain_seeds], dtype=np.int64)
 
     def records(self, family: TaskFamily) -> list[EpisodeRecord]:
         """Impersonation records; episode ids are positions in the table."""
@@ -153,9 +157,8 @@ def load_episodes(
         np.asarray(lengths),
         tuple(collected_for),
         np.stack(labels),
-        np.asarray([collection.collection_seed(s) for s in chain_seeds]),
-        np.concatenate(step_labels),
         np.asarray(chain_seeds),
+        np.concatenate(step_labels),
     )
 
 

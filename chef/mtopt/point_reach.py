@@ -92,7 +92,7 @@ def episode_table(positions, actions, goals, end_at_success: bool) -> EpisodeTab
         lengths,
         ("reach",) * len(starts),
         step_labels[starts + lengths - 1],
-        np.zeros(len(starts)),
+        np.zeros(len(starts), np.int64),  # chain seeds
         step_labels,
     )
 

@@ -137,8 +137,6 @@ def table_labels(
     from the predicates) on more than MAX_LABEL_DISAGREEMENT of the pairs: the frames were then
     recorded with other episodes of the same chain seeds (another collection or environment).
     """
-    if table.chain_seeds is None:
-        raise ValueError("the episode table has no chain seeds to find its episodes' frames by")
     index = {(int(s), int(t)): i for i, (s, t) in enumerate(zip(frames.chain_seed, frames.task))}
     keys = [(int(s), family.task_id(t)) for s, t in zip(table.chain_seeds, table.collected_for)]
     missing = [k for k in keys if k not in index]

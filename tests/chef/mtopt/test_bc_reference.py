@@ -25,7 +25,7 @@ def _table(num_episodes: int = 4, length: int = 5, seed: int = 0) -> EpisodeTabl
         np.full(num_episodes, length),
         ("lift-any",) * num_episodes,
         np.zeros((num_episodes, 1), bool),
-        np.zeros(num_episodes),
+        np.zeros(num_episodes, np.int64),  # chain seeds
     )
 
 

@@ -22,7 +22,7 @@ def _table() -> EpisodeTable:
         lengths=np.array([3, 4]),
         collected_for=("a1", "b1"),
         labels=np.array([[True, False, False], [False, True, True]]),
-        seeds=np.array([0, 1]),
+        chain_seeds=np.array([0, 1]),
     )
 
 
