@@ -12,6 +12,7 @@ from typing import Any, Iterator, Sequence
 
 import jax
 import numpy as np
+from absl import logging
 from tqdm import tqdm
 
 import rgb_stacking_env
@@ -88,11 +89,26 @@ def make_iterator(
     spec: components.StageSpec, sources: Sources, proportions: Sequence[float], seed: int, progress: bool = False
 ) -> Iterator[types.Transition]:
     """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`, from
-    memory or streamed (`config.learner.offline_input`)."""
+    memory or streamed (`config.learner.offline_input`). A filtered agent draws only from the
+    groups that hold a successful episode (proportions renormalised, with a warning), e.g. COLLECT
+    alone when FINE-TUNE's EXECUTE episodes all failed."""
     config, main_task = spec.config, spec.scheduler.main_task
     if _check_agent(spec).startswith("filtered"):
-        if count_successes([d for group in sources for d in group], main_task) == 0:
-            raise NoDataError(f"{config.agent}: no successful '{main_task}' episode in {list(sources)}")
+        drawn = [i for i, proportion in enumerate(proportions) if proportion > 0]
+        kept = [i for i in drawn if count_successes(sources[i], main_task) > 0]
+        if not kept:
+            raise NoDataError(
+                f"{config.agent}: no successful '{main_task}' episode in {[list(sources[i]) for i in drawn]}"
+            )
+        if len(kept) < len(drawn):
+            logging.warning(
+                "%s: no successful '%s' episode in %s; its batches come from the other sources",
+                config.agent,
+                main_task,
+                [list(sources[i]) for i in drawn if i not in kept],
+            )
+        total = sum(proportions[i] for i in kept)
+        sources, proportions = [sources[i] for i in kept], [proportions[i] / total for i in kept]
     options = make_options(spec)
     groups = [tuple(str(d) for d in group) for group in sources]
     if config.learner.get("offline_input", "memory") == "stream":

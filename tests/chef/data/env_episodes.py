@@ -30,13 +30,31 @@ class RandomActor:
         return self._rng.uniform(-1.0, 1.0, 5).astype(np.float32)
 
 
+class GripperActor(RandomActor):
+    """Uniform canonical arm actions with a fixed gripper command (-1 opens, +1 closes)."""
+
+    def __init__(self, seed: int, gripper: float):
+        super().__init__(seed)
+        self._gripper = gripper
+
+    def select_action(self, observation) -> np.ndarray:
+        action = super().select_action(observation)
+        action[-1] = self._gripper
+        return action
+
+
 def write_random_episodes(
-    directory: str | os.PathLike, config: ml_collections.ConfigDict, seeds: Sequence[int], stage: str = "collect"
+    directory: str | os.PathLike,
+    config: ml_collections.ConfigDict,
+    seeds: Sequence[int],
+    stage: str = "collect",
+    actor: RandomActor | None = None,
 ) -> None:
-    """One episode of `config.env.episode_length` steps per seed in `directory` (a new dataset)."""
+    """One episode of `config.env.episode_length` steps per seed in `directory` (a new dataset), by
+    `actor` (uniform random actions by default)."""
     env = components.make_env(config, seed=123)
     writer = rlds_writer.EpisodeWriter(directory, rgb_stacking_env.TASK_NAMES, environment=env_metadata.describe(env))
-    actor = RandomActor(0)
+    actor = actor or RandomActor(0)
     for seed in seeds:
         result = episodes.run_episode(env, actor, [0], config.env.episode_length, [writer], seed=seed)
         writer.end_episode(

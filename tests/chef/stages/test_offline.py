@@ -82,3 +82,22 @@ def test_offline_mpo_that_clones_scripted_episodes_reads_their_demonstration_mar
     np.testing.assert_array_equal(batch.extras[types.DEMONSTRATION], 0.0)
     metrics = offline.train(spec, sources, [0.5, 0.5], str(tmp_path), progress=False)
     assert metrics and all(np.isfinite(v) for v in metrics.values())
+
+
+def test_a_filtered_agent_draws_only_from_the_sources_with_a_success(tmp_path):
+    """FINE-TUNE of a filtered candidate mixes COLLECT and EXECUTE; when one holds no success of the
+    main task its share goes to the others instead of failing, and with none anywhere it refuses."""
+    config = _config("memory")
+    config.agent, config.scheduler.main_task = "filtered_bc", "open"
+    groups = []
+    for name, gripper in (("opened", -1.0), ("closed", 1.0)):
+        env_episodes.write_random_episodes(tmp_path / name, config, [1, 2], actor=env_episodes.GripperActor(0, gripper))
+        groups.append([str(tmp_path / name)])
+    assert [offline.count_successes(group, "open") for group in groups] == [2, 0]
+    spec = components.StageSpec.from_config(config)
+    batch = next(offline.make_iterator(spec, groups, [0.5, 0.5], seed=0))
+    opened = offline.load_source(groups[0], offline.make_options(spec))
+    assert _observation_rows(batch) <= _observation_rows(opened.gather(np.arange(opened.size)))
+    assert len(batch.action) == config.learner.batch_size
+    with pytest.raises(offline.NoDataError, match="no successful 'open' episode"):
+        offline.make_iterator(spec, groups[1:], [1.0], seed=0)
