@@ -34,13 +34,14 @@ _MODULES = flags.DEFINE_list(
 def _time_import(module: str, bytecode: bool) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of `python -c 'import module'`; without `bytecode` Python finds no
     compiled file (an empty PYTHONPYCACHEPREFIX) and writes none, so it compiles every source."""
-    env = dict(os.environ)
-    if not bytecode:
-        env.update(PYTHONPYCACHEPREFIX=tempfile.mkdtemp(), PYTHONDONTWRITEBYTECODE="1")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    command = [sys.executable, "-c", f"import {module.replace('+', ', ')}"]
-    subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as empty:
+        env = dict(os.environ)
+        if not bytecode:
+            env.update(PYTHONPYCACHEPREFIX=empty, PYTHONDONTWRITEBYTECODE="1")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        command = [sys.executable, "-c", f"import {module.replace('+', ', ')}"]
+        subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

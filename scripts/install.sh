@@ -29,7 +29,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q "uv==$UV_VERSION"
 # Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on these machines) Python never
-# caches it, and every process then compiles TensorFlow's and JAX's sources again on import: 2.5x
+# caches it, and every process then compiles TensorFlow's and JAX's sources again on import: 2.6x
 # the CPU time per process start (benchmarks/import_time.py), paid by every node of every stage.
 "$VENV/bin/uv" pip sync -q --compile-bytecode --python "$VENV/bin/python" requirements.lock
 "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e envs/rgb_stacking_env -e .

@@ -102,7 +102,7 @@ def make_iterator(
             )
         if len(kept) < len(drawn):
             logging.warning(
-                "%s: no successful '%s' episode in %s; its batches come from the other sources",
+                "%s: no successful '%s' episode in %s; their share of each batch goes to the other sources",
                 config.agent,
                 main_task,
                 [list(sources[i]) for i in drawn if i not in kept],
