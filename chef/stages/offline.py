@@ -90,7 +90,7 @@ def make_iterator(
 ) -> Iterator[types.Transition]:
     """Batches of n-step transitions mixed from `sources` with fixed per-batch `proportions`, from
     memory or streamed (`config.learner.offline_input`). A filtered agent draws only from the
-    groups that hold a successful episode (proportions renormalised, with a warning), e.g. COLLECT
+    groups that hold a successful episode (the others' shares go to them, with a warning), e.g. COLLECT
     alone when FINE-TUNE's EXECUTE episodes all failed."""
     config, main_task = spec.config, spec.scheduler.main_task
     if _check_agent(spec).startswith("filtered"):
@@ -107,8 +107,7 @@ def make_iterator(
                 main_task,
                 [list(sources[i]) for i in drawn if i not in kept],
             )
-        total = sum(proportions[i] for i in kept)
-        sources, proportions = [sources[i] for i in kept], [proportions[i] / total for i in kept]
+        sources, proportions = [sources[i] for i in kept], [proportions[i] for i in kept]  # Mixing renormalises.
     options = make_options(spec)
     groups = [tuple(str(d) for d in group) for group in sources]
     if config.learner.get("offline_input", "memory") == "stream":
