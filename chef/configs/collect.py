@@ -29,6 +29,9 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         force_termination_threshold=ml_collections.FieldReference(None, field_type=float),
     )
     c.haptics = True  # Wrist force/torque among the agent's inputs.
+    # Observation keys left out of the agent's inputs, e.g. ('action/environment',): the last two
+    # actions, from which behaviour cloning learns to repeat the previous action (docs/results.md).
+    c.excluded_inputs = ()
     c.scheduler = dict(
         kind="sac_q",
         tasks=TASK_NAMES,
@@ -51,8 +54,9 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         vector_std=(),
     )
     # episodes: scripted episodes whose statistics standardise the vector inputs before training
-    # (stored in config.network.vector_mean / vector_std; 0 = raw inputs).
-    c.input_statistics = dict(episodes=0)
+    # (stored in config.network.vector_mean / vector_std; 0 = raw inputs); inputs: the observation keys those
+    # statistics cover, filled with them (a SWEEP candidate with fewer inputs uses their share).
+    c.input_statistics = dict(episodes=0, inputs=())
     # mpo.tasks: the policy/critic heads to train, () = every task of the environment.
     # mpo.demonstration_weight: behaviour cloning of the scripted episodes' actions in every head's
     # policy loss (0 = pure MPO; scripted episodes still feed the critics).
@@ -111,7 +115,10 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
     if variant == "state_stack":
         # Three of CHEF's six heads (the skills stacking is made of), triplet 4, half of the episodes
         # by the noisy scripted stacker (it stacks in about 80 % of them) and cloned, standardised
-        # inputs: enough successful stacks on 2 CPU cores for the offline rows of Table II-C.
+        # inputs without the previous actions (with them, cloning repeats the last action and
+        # never closes the gripper: docs/results.md): enough successful stacks on 2 CPU cores for
+        # the offline rows of Table II-C.
+        c.excluded_inputs = ("action/environment",)
         c.env.object_set = "4"
         c.scheduler.tasks = ("reach_grasp", "lift", "stack_leave")
         c.mpo.tasks = ("reach_grasp", "lift", "stack_leave")

@@ -14,7 +14,7 @@ def get_config(variant: str = "state") -> ml_collections.ConfigDict:
         num_steps={
             "state": 10_000,
             "state_lift": 10_000,
-            "state_stack": 10_000,
+            "state_stack": 20_000,
             "vision": 10_000,
             "demo": 500,
             "tiny": 40,

@@ -67,6 +67,30 @@ def vector_statistics(
     return tuple(map(float, features.mean(0))), tuple(map(float, np.maximum(features.std(0), MIN_STD)))
 
 
+def select_statistics(
+    mean: Sequence[float],
+    std: Sequence[float],
+    from_keys: Sequence[str],
+    to_keys: Sequence[str],
+    feature_sizes: Mapping[str, int],
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (mean, std) of `vector_statistics` over `from_keys`, cut down to the vector keys among
+    `to_keys` (which must all be among `from_keys`); `feature_sizes`: {key: flattened size}."""
+    from_vector, _ = split_keys(from_keys)
+    to_vector, _ = split_keys(to_keys)
+    missing = sorted(set(to_vector) - set(from_vector))
+    if missing:
+        raise ValueError(f"the input statistics cover {list(from_vector)}, not {missing}")
+    offsets = np.cumsum([0] + [feature_sizes[k] for k in from_vector])
+    if offsets[-1] != len(mean) or len(mean) != len(std):
+        raise ValueError(f"{len(mean)} means and {len(std)} stds for {offsets[-1]} features of {list(from_vector)}")
+    if not to_vector:
+        return (), ()
+    start = dict(zip(from_vector, offsets[:-1]))
+    index = np.concatenate([np.arange(start[k], start[k] + feature_sizes[k]) for k in to_vector]).astype(int)
+    return tuple(float(mean[i]) for i in index), tuple(float(std[i]) for i in index)
+
+
 def standardise(features: jax.Array, mean: Sequence[float], std: Sequence[float]) -> jax.Array:
     """(features - mean) / std, clipped to +-MAX_STANDARDISED. [B, F] -> [B, F]"""
     scaled = (features - jnp.asarray(mean, jnp.float32)) / jnp.asarray(std, jnp.float32)

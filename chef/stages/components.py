@@ -17,7 +17,7 @@ from chef import env_metadata, types, wrappers
 from chef import scheduler as scheduler_lib
 from chef.agents.mpo import builder as mpo_builder
 from chef.agents.mpo import config as mpo_config_lib
-from chef.networks import multitask
+from chef.networks import inputs, multitask
 from chef.replay import tables as tables_lib
 from chef.task_layout import TaskLayout
 from chef.utils import config as config_lib
@@ -48,9 +48,40 @@ HAPTICS_KEYS = ("wrist/force", "wrist/torque")
 
 
 def observation_keys(config: ml_collections.ConfigDict) -> tuple[str, ...]:
-    """The agent's inputs: the observation set's keys, without haptics when `config.haptics` is off."""
+    """The agent's inputs: the observation set's keys, without haptics when `config.haptics` is off
+    and without `config.excluded_inputs` (ConfigError for a key the observation set lacks)."""
     keys = tuple(rgb_stacking_env.observation_keys(config.env.observation_set))
-    return keys if config.get("haptics", True) else tuple(k for k in keys if k not in HAPTICS_KEYS)
+    excluded = tuple(config.get("excluded_inputs", ()))
+    unknown = sorted(set(excluded) - set(keys))
+    if unknown:
+        raise config_lib.ConfigError(
+            f"config.excluded_inputs: {unknown} are not inputs of observation set "
+            f"{config.env.observation_set!r}; its inputs: {keys}"
+        )
+    dropped = set(excluded) | (set() if config.get("haptics", True) else set(HAPTICS_KEYS))
+    return tuple(k for k in keys if k not in dropped)
+
+
+def network_values(config: ml_collections.ConfigDict) -> dict[str, Any]:
+    """config.network with the agent's observation keys, its input statistics cut down to those keys
+    when they were measured over more (`config.input_statistics.inputs`: a COLLECT run's inputs, which
+    a SWEEP candidate may narrow with `haptics` or `excluded_inputs`)."""
+    keys = observation_keys(config)
+    values = dict(config.network.to_dict(), observation_keys=keys)
+    measured_over = tuple(config.get("input_statistics", {}).get("inputs", ()))
+    if len(values["vector_mean"]) and measured_over and measured_over != keys:
+        spec = rgb_stacking_env.observation_spec(config.env.observation_set, config.env.camera_size)
+        try:
+            values["vector_mean"], values["vector_std"] = inputs.select_statistics(
+                values["vector_mean"],
+                values["vector_std"],
+                measured_over,
+                keys,
+                {k: int(np.prod(spec[k].shape)) for k in measured_over},
+            )
+        except ValueError as e:
+            raise config_lib.ConfigError(f"config.input_statistics: {e}") from None
+    return values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,8 +119,7 @@ class EvaluatorConfig:
 
 def _typed_configs(config: ml_collections.ConfigDict) -> dict[str, Any]:
     """The typed sections of `config` (ConfigError naming the offending field)."""
-    values = dict(config.network.to_dict(), observation_keys=observation_keys(config))
-    network = config_lib.from_config(multitask.NetworkConfig, values, where="config.network")
+    network = config_lib.from_config(multitask.NetworkConfig, network_values(config), where="config.network")
     mpo = config_lib.from_config(
         mpo_config_lib.MPOConfig, dict(config.mpo.to_dict(), network=network), where="config.mpo"
     )

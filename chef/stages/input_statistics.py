@@ -62,17 +62,26 @@ def measure(
 
 
 def standardise(config: ml_collections.ConfigDict, stored: dict[str, Any] | None) -> None:
-    """Fills config.network.vector_mean / vector_std when `config.input_statistics.episodes` > 0.
+    """Fills config.network.vector_mean / vector_std, and config.input_statistics.inputs with the
+    inputs they cover, when `config.input_statistics.episodes` > 0.
 
-    `stored`: the stage's config.json of an earlier (resumed) run, whose statistics are reused so
-    that a resumed learner restores into the same network. Explicit statistics are left as given."""
+    `stored`: the config.json of an earlier (resumed) run or of the COLLECT run a later stage reads,
+    whose statistics are reused so that a learner restores into the same network; a config whose
+    inputs are fewer uses their share (`components.network_values`). Explicit statistics are left
+    as given."""
     num_episodes = config.input_statistics.episodes
     if num_episodes == 0 or len(config.network.vector_mean):
         return
-    network = (stored or {}).get("network", {})
+    stored = stored or {}
+    network = stored.get("network", {})
     if len(network.get("vector_mean", ())):
         mean, std = tuple(network["vector_mean"]), tuple(network["vector_std"])
+        keys = tuple(stored.get("input_statistics", {}).get("inputs", ())) or components.observation_keys(
+            components.as_config_dict(stored)
+        )  # A config.json written before `inputs` existed: its own inputs.
     else:
         logging.info("Measuring input statistics over %d scripted episodes.", num_episodes)
         mean, std = measure(config, num_episodes, seed=config.seed)
+        keys = components.observation_keys(config)
     config.network.vector_mean, config.network.vector_std = mean, std
+    config.input_statistics.inputs = keys

@@ -7,7 +7,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 from rgb_stacking_env.environment import EnvConfig, EnvConfigError, RgbStackingEnv, make  # noqa: E402
 from rgb_stacking_env.gym_adapter import GYM_IDS, GymRgbStacking, register  # noqa: E402
-from rgb_stacking_env.observations import observation_keys  # noqa: E402
+from rgb_stacking_env.observations import observation_keys, observation_spec  # noqa: E402
 from rgb_stacking_env.rewards import TASK_NAMES  # noqa: E402
 
 register()
@@ -21,4 +21,5 @@ __all__ = [
     "TASK_NAMES",
     "make",
     "observation_keys",
+    "observation_spec",
 ]

@@ -71,3 +71,25 @@ def test_standardised_features_are_clipped():
     features = jnp.asarray([[0.0, 1.0, -100.0]])  # [B=1, F=3]
     standardised = inputs.standardise(features, mean=(0.0, 0.0, 0.0), std=(1.0, 0.1, 1.0))
     np.testing.assert_allclose(standardised, [[0.0, inputs.MAX_STANDARDISED, -inputs.MAX_STANDARDISED]])
+
+
+def test_selected_statistics_equal_those_measured_over_fewer_keys():
+    rng = np.random.default_rng(1)
+    observation = {
+        "a/angle": rng.normal(0.0, 2.0, (100, 1)),
+        "b/pose": rng.normal(3.0, 0.5, (100, 2, 3)),  # Flattened to 6 features.
+        "c/force": rng.normal(-1.0, 4.0, (100, 3)),
+        "cam/pixels": np.zeros((100, 2, 2, 3), np.uint8),
+    }
+    sizes = {"a/angle": 1, "b/pose": 6, "c/force": 3, "cam/pixels": 12}
+    every = ("a/angle", "b/pose", "c/force", "cam/pixels")
+    mean, std = inputs.vector_statistics(observation, every)
+    for fewer in (("c/force", "a/angle"), ("b/pose",), ("cam/pixels", "c/force")):
+        np.testing.assert_allclose(
+            inputs.select_statistics(mean, std, every, fewer, sizes), inputs.vector_statistics(observation, fewer)
+        )
+    assert inputs.select_statistics(mean, std, every, ("cam/pixels",), sizes) == ((), ())
+    with pytest.raises(ValueError, match=r"cover .* not \['d/extra'\]"):
+        inputs.select_statistics(mean, std, every, ("a/angle", "d/extra"), sizes)
+    with pytest.raises(ValueError, match="9 means and 9 stds for 10 features"):
+        inputs.select_statistics(mean[:-1], std[:-1], every, ("a/angle",), sizes)

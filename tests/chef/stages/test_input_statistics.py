@@ -8,6 +8,7 @@ import pytest
 from chef.configs import collect
 from chef.networks import inputs
 from chef.stages import components, input_statistics, sweep
+from chef.utils.config import ConfigError
 
 
 def _config(episodes: int = 1):
@@ -35,10 +36,15 @@ def test_standardise_fills_the_network_config_and_reuses_stored_statistics():
     config = _config()
     input_statistics.standardise(config, stored=None)
     assert len(config.network.vector_mean) == len(config.network.vector_std) > 0
-    stored = {"network": {"vector_mean": [1.0, 2.0], "vector_std": [3.0, 4.0]}}
+    assert config.input_statistics.inputs == components.observation_keys(config)
+    stored = {
+        "network": {"vector_mean": [1.0, 2.0], "vector_std": [3.0, 4.0]},
+        "input_statistics": {"inputs": ["gripper/grasp"]},
+    }
     resumed = _config()
     input_statistics.standardise(resumed, stored)
     assert resumed.network.vector_mean == (1.0, 2.0) and resumed.network.vector_std == (3.0, 4.0)
+    assert resumed.input_statistics.inputs == ("gripper/grasp",)
     raw = _config(episodes=0)
     input_statistics.standardise(raw, stored=None)
     assert raw.network.vector_mean == ()
@@ -51,12 +57,51 @@ def test_no_episodes_is_refused():
 
 def test_sweep_candidates_take_collects_statistics(tmp_path):
     """SWEEP's base config reads the data as COLLECT's learner did: with COLLECT's statistics."""
-    (tmp_path / "config.json").write_text(
-        json.dumps({"network": {"vector_mean": [1.0, 2.0], "vector_std": [3.0, 4.0]}})
-    )
+    stored = {
+        "network": {"vector_mean": [1.0, 2.0], "vector_std": [3.0, 4.0]},
+        "input_statistics": {"inputs": ["gripper/grasp"]},
+    }
+    (tmp_path / "config.json").write_text(json.dumps(stored))
     config = _config()
     sweep.with_collects_statistics(config, str(tmp_path))
     assert config.network.vector_mean == (1.0, 2.0) and config.network.vector_std == (3.0, 4.0)
     raw = _config(episodes=0)
     sweep.with_collects_statistics(raw, str(tmp_path))
     assert raw.network.vector_mean == ()
+
+
+def test_a_config_with_fewer_inputs_uses_their_share_of_the_statistics():
+    """A SWEEP candidate without haptics or without the previous actions reads COLLECT's statistics
+    of those inputs: the same numbers as statistics measured over its own inputs."""
+    collect_config = _config()
+    input_statistics.standardise(collect_config, stored=None)
+    every = components.network_values(collect_config)
+    assert len(every["vector_mean"]) == len(collect_config.network.vector_mean)
+    for override in ({"haptics": False}, {"excluded_inputs": ("action/environment", "gripper/grasp")}):
+        candidate = _config()
+        candidate.update(override)
+        input_statistics.standardise(candidate, stored=collect_config.to_dict())
+        fewer = components.network_values(candidate)
+        assert fewer["observation_keys"] == components.observation_keys(candidate)
+        assert len(fewer["vector_mean"]) < len(every["vector_mean"])
+        measured = input_statistics.measure(candidate, num_episodes=1, seed=candidate.seed)
+        np.testing.assert_allclose(fewer["vector_mean"], measured[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(fewer["vector_std"], measured[1], rtol=1e-5, atol=1e-6)
+        components.StageSpec.from_config(candidate)  # Builds with the cut statistics.
+
+
+def test_statistics_over_fewer_inputs_than_the_agent_reads_are_refused():
+    narrow = _config()
+    narrow.excluded_inputs = ("wrist/force",)
+    input_statistics.standardise(narrow, stored=None)
+    wide = _config()
+    input_statistics.standardise(wide, stored=narrow.to_dict())
+    with pytest.raises(ConfigError, match=r"input_statistics: the input statistics cover .* not \['wrist/force'\]"):
+        components.network_values(wide)
+
+
+def test_an_unknown_excluded_input_is_refused():
+    config = _config()
+    config.excluded_inputs = ("wrist/forse",)
+    with pytest.raises(ConfigError, match=r"excluded_inputs: \['wrist/forse'\] are not inputs of observation set"):
+        components.observation_keys(config)
