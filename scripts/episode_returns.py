@@ -12,8 +12,6 @@ import json
 import pathlib
 import sys
 
-import numpy as np
-import tensorflow_datasets as tfds
 from absl import app, flags
 
 from chef.data import layout, rlds_reader
@@ -34,12 +32,7 @@ def dataset_directories(path: pathlib.Path) -> list[pathlib.Path]:
 
 
 def returns(directory: pathlib.Path, tasks: list[str]) -> dict:
-    totals = np.asarray(
-        [
-            episode["steps"]["reward"].sum(0)
-            for episode in tfds.as_numpy(rlds_reader.episode_dataset(str(directory), steps_as_tensors=True))
-        ]
-    )  # [episodes, tasks]
+    totals = rlds_reader.episode_returns(directory)  # [episodes, tasks]
     recorded = layout.load_layout(directory).task_names
     row = {"dataset": str(directory), "episodes": len(totals)}
     for task in (t for t in tasks if t in recorded):

@@ -103,6 +103,17 @@ def episode_dataset(
     return episodes.apply(tf.data.experimental.assert_cardinality(dataset_layout.num_episodes))
 
 
+def episode_returns(directory: str | os.PathLike) -> np.ndarray:
+    """Each committed episode's summed reward per task (`layout.load_layout(directory).task_names`
+    order). -> [episodes, tasks]"""
+    num_tasks = len(layout.load_layout(directory).task_names)
+    totals = [
+        episode["steps"]["reward"].sum(0)
+        for episode in tfds.as_numpy(episode_dataset(directory, steps_as_tensors=True))
+    ]
+    return np.asarray(totals, np.float64).reshape(len(totals), num_tasks)
+
+
 def _select_observations(observations: dict, keys: Optional[Sequence[str]]) -> dict:
     if keys is None:
         return {k: v for k, v in observations.items() if not k.startswith("privileged/")}

@@ -6,7 +6,9 @@ of a row's episodes, which equals the paper's mean over triplets when every
 triplet has the same number of episodes.
 
 Candidates are ranked best first by pooled success rate, ties broken by the
-unweighted mean over triplets, then by name (so the ranking is deterministic).
+unweighted mean over triplets, then by the mean main-task return per episode
+(where EXECUTE gives it: a signal when every candidate scores 0), then by name
+(so the ranking is deterministic).
 """
 
 import math
@@ -56,13 +58,16 @@ def _columns(table: CountTable) -> list[str]:
     return triplet_order(t for cells in table.values() for t in cells)
 
 
-def rank_candidates(table: CountTable) -> list[str]:
-    """Candidate names, best first (pooled rate, then mean rate, then name)."""
+def rank_candidates(table: CountTable, returns: Mapping[str, float] | None = None) -> list[str]:
+    """Candidate names, best first (pooled rate, then mean rate, then the mean main-task return per
+    episode in `returns` where given, then name)."""
+    returns = returns or {}
 
-    def key(name: str) -> tuple[float, float, str]:
+    def key(name: str) -> tuple[float, float, float, str]:
         pooled = stats.pool(table[name].values()).rate
         mean = stats.mean_rate(table[name].values())
-        return (-pooled if not math.isnan(pooled) else math.inf, -mean if not math.isnan(mean) else math.inf, name)
+        mean_return = returns.get(name, math.nan)
+        return (*(-x if not math.isnan(x) else math.inf for x in (pooled, mean, mean_return)), name)
 
     return sorted(table, key=key)
 
@@ -93,28 +98,44 @@ def formatted_frame(table: CountTable, rows: Iterable[str] | None = None, confid
     return pd.DataFrame.from_dict(data, orient="index", columns=labels + [AVERAGE])
 
 
-def execute_results(table: CountTable, *, episodes_per_triplet: int, main_task: str = MAIN_TASK) -> dict[str, Any]:
-    """The EXECUTE stage's results.json content (counts, ranking best first)."""
-    return {
+def execute_results(
+    table: CountTable,
+    *,
+    episodes_per_triplet: int,
+    main_task: str = MAIN_TASK,
+    returns: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The EXECUTE stage's results.json content (counts, the candidates' mean main-task return per
+    episode where given, ranking best first)."""
+    content = {
         "main_task": main_task,
         "episodes_per_triplet": int(episodes_per_triplet),
         "table": dump_count_table(table),
-        "ranking": rank_candidates(table),
     }
+    if returns:
+        content["main_task_return"] = {name: float(returns[name]) for name in table if name in returns}
+    return dict(content, ranking=rank_candidates(table, returns))
 
 
-def execute_markdown(table: CountTable, confidence: float = 0.95, main_task: str = MAIN_TASK) -> str:
-    """results.md of the EXECUTE stage: candidates in ranking order."""
-    ranking = rank_candidates(table)
+def execute_markdown(
+    table: CountTable,
+    confidence: float = 0.95,
+    main_task: str = MAIN_TASK,
+    returns: Mapping[str, float] | None = None,
+) -> str:
+    """results.md of the EXECUTE stage: candidates in ranking order (with their mean main-task
+    return per episode where given)."""
+    ranking = rank_candidates(table, returns)
     frame = formatted_frame(table, ranking, confidence)
     frame.insert(0, "rank", range(1, len(ranking) + 1))
+    if returns:
+        frame["return"] = [returns.get(name, math.nan) for name in ranking]
     frame.index.name = "candidate"
     return f"{main_task} success, {100 * confidence:.0f}% Wilson intervals\n\n" + to_markdown(frame)
 
 
-def stage_counts_from_execute(table: CountTable) -> dict[str, dict[str, SuccessCount]]:
-    """Table I rows HYPERPARAM (the best candidate) and EXECUTE (all candidates pooled)."""
-    best = rank_candidates(table)[0]
+def stage_counts_from_execute(table: CountTable, best: str) -> dict[str, dict[str, SuccessCount]]:
+    """Table I rows HYPERPARAM (the best candidate, EXECUTE's first) and EXECUTE (all candidates pooled)."""
     pooled = {t: stats.pool(cells[t] for cells in table.values() if t in cells) for t in _columns(table)}
     return {"HYPERPARAM": dict(table[best]), "EXECUTE": pooled}
 

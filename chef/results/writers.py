@@ -42,12 +42,16 @@ def write_execute_results(
     *,
     episodes_per_triplet: int,
     main_task: str = tables.MAIN_TASK,
+    returns: Mapping[str, float] | None = None,
 ) -> list[str]:
-    """execute/results.json and results.md; returns the ranking, best first."""
+    """execute/results.json and results.md; returns the ranking, best first. `returns`: each
+    candidate's mean main-task return per episode (the ranking's last tie-break but the name)."""
     stage_path = pathlib.Path(stage_path)
-    content = tables.execute_results(table, episodes_per_triplet=episodes_per_triplet, main_task=main_task)
+    content = tables.execute_results(
+        table, episodes_per_triplet=episodes_per_triplet, main_task=main_task, returns=returns
+    )
     _write_json(stage_path / RESULTS_JSON, content)
-    atomic_write_text(stage_path / "results.md", tables.execute_markdown(table, main_task=main_task))
+    atomic_write_text(stage_path / "results.md", tables.execute_markdown(table, main_task=main_task, returns=returns))
     return content["ranking"]
 
 

@@ -1,16 +1,19 @@
 """EXECUTE: run every trained sweep candidate on the main task, record all data, rank them.
 
 Per candidate: datasets/<name>/ (RLDS, every episode), candidates/<name>.json (success counts
-per triplet). Then results.json / results.md hold the candidate x triplet table and the ranking.
+per triplet). Then results.json / results.md hold the candidate x triplet table, each candidate's
+mean main-task return and the ranking (success, then that return: FINE-TUNE's choice when every
+candidate scores 0).
 A resumed run skips candidates whose counts exist.
 """
 
 import json
 import pathlib
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import ml_collections
 
+from chef.data import layout, rlds_reader
 from chef.launch import program as program_lib
 from chef.results import stats, writers
 from chef.stages import components, evaluation
@@ -56,6 +59,16 @@ def execute_candidates(
         run_dir.atomic_write_text(counts_path, json.dumps({t: c.to_dict() for t, c in counts.items()}))
 
 
+def main_task_returns(datasets_dir: pathlib.Path, candidates: Iterable[str], main_task: str) -> dict[str, float]:
+    """{candidate: mean `main_task` return per episode of its EXECUTE episodes}."""
+    returns = {}
+    for name in candidates:
+        directory = datasets_dir / name
+        totals = rlds_reader.episode_returns(directory)  # [episodes, tasks]
+        returns[name] = float(totals[:, layout.load_layout(directory).task_names.index(main_task)].mean())
+    return returns
+
+
 def run(
     config: ml_collections.ConfigDict,
     stage: run_dir.StageDir,
@@ -97,6 +110,7 @@ def run(
         table,
         episodes_per_triplet=config.evaluation.episodes_per_triplet,
         main_task=config.scheduler.main_task,
+        returns=main_task_returns(stage.path / "datasets", candidates, config.scheduler.main_task),
     )
     stage.mark_done({"ranking": ranking})
     return ranking

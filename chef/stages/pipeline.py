@@ -80,7 +80,7 @@ def write_report(
     main_task = collect_config.scheduler.main_task
     execute_table = tables.parse_count_table(json.loads((dirs["execute"] / writers.RESULTS_JSON).read_text())["table"])
     best = execute.best_candidate(dirs["execute"])
-    from_execute = tables.stage_counts_from_execute(execute_table)
+    from_execute = tables.stage_counts_from_execute(execute_table, best)
     stage_counts = {
         "COLLECT": _counts(dirs["collect"]),
         "HYPERPARAM": from_execute["HYPERPARAM"],

@@ -147,3 +147,18 @@ def test_several_actor_directories_read_as_one(tmp_path):
     synthetic.write_episodes(tmp_path / "other", [3], state_size=4)
     with pytest.raises(layout.DatasetError, match="'observation/state' is float32"):
         rlds_reader.transition_dataset([tmp_path / "actor_0", tmp_path / "other"], rlds_reader.TransitionOptions())
+
+
+def test_episode_returns_sum_each_episodes_rewards_per_task(tmp_path):
+    writer = rlds_writer.EpisodeWriter(tmp_path, vector_point_mass.TASK_NAMES)
+    expected = []
+    for seed, terminate_at in ((0, None), (1, 4), (2, None)):
+        env = vector_point_mass.VectorPointMass(seed=seed, num_steps=8, terminate_at=terminate_at)
+        timesteps = vector_point_mass.run_episode(env, [writer], seed=seed)
+        writer.end_episode(rlds_writer.EpisodeMetadata(stage="collect", success=(False, False)))
+        expected.append(np.sum([t.reward for t in timesteps[1:]], axis=0))  # [tasks]
+    writer.close()
+    returns = rlds_reader.episode_returns(tmp_path)
+    assert returns.shape == (3, len(vector_point_mass.TASK_NAMES))
+    np.testing.assert_allclose(returns, expected, rtol=1e-6)
+    assert np.abs(returns).sum() > 0  # The toy rewards are not all zero.

@@ -86,7 +86,7 @@ def make_run(root: pathlib.Path, name: str = "tiny") -> pathlib.Path:
     pipeline = StageDir(root, name, "pipeline")
     stage_counts = {
         "COLLECT": {"1": SuccessCount(1, 10), "2": SuccessCount(3, 10)},
-        **tables.stage_counts_from_execute(EXECUTE_TABLE),
+        **tables.stage_counts_from_execute(EXECUTE_TABLE, ranking[0]),
         "FINE-TUNE": {"1": SuccessCount(10, 10), "2": SuccessCount(9, 10)},
     }
     writers.write_pipeline_results(pipeline.path, stage_counts, best_candidate=ranking[0])

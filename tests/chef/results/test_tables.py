@@ -40,6 +40,18 @@ def test_ranking_breaks_ties_by_mean_then_name():
     assert tables.rank_candidates(TABLE) == ["large", "small", "bc"]
 
 
+def test_a_tie_in_success_is_broken_by_the_main_task_return():
+    zeros = {"a_bc": {"4": C(0, 50)}, "b_rl": {"4": C(0, 50)}, "c_rl": {"4": C(0, 50)}, "d": {"4": C(1, 50)}}
+    returns = {"a_bc": 0.5, "b_rl": 12.0, "c_rl": 3.0}  # 'd' has none: it ranks on success alone.
+    assert tables.rank_candidates(zeros) == ["d", "a_bc", "b_rl", "c_rl"]
+    assert tables.rank_candidates(zeros, returns) == ["d", "b_rl", "c_rl", "a_bc"]
+    results = tables.execute_results(zeros, episodes_per_triplet=50, returns=returns)
+    assert results["ranking"] == ["d", "b_rl", "c_rl", "a_bc"] and results["main_task_return"] == returns
+    markdown = tables.execute_markdown(zeros, returns=returns)
+    assert "| rank | triplet 4 | Average | return |" in markdown.replace("candidate | ", "")
+    assert markdown.index("b_rl") < markdown.index("c_rl") < markdown.index("a_bc")
+
+
 def test_rate_frame_values():
     frame = tables.rate_frame(TABLE)
     assert list(frame.columns) == ["1", "2", "Average"]
@@ -77,7 +89,7 @@ def test_table_one_markdown_exact():
     stage_counts = {
         "FINE-TUNE": {"1": C(10, 10), "2": C(9, 10)},
         "COLLECT": {"1": C(1, 10), "2": C(3, 10)},
-        **tables.stage_counts_from_execute(TABLE),
+        **tables.stage_counts_from_execute(TABLE, "large"),
     }
     assert stage_counts["HYPERPARAM"] == TABLE["large"]
     assert stage_counts["EXECUTE"] == {"1": C(19, 30), "2": C(17, 30)}
