@@ -3,6 +3,7 @@
 The notebook is generated so that its code stays reviewable as plain python;
 edit the cells here and run `python notebooks/build_analysis.py`.
 """
+
 import pathlib
 
 import nbformat
@@ -15,12 +16,11 @@ CELLS = [
         "# CHEF run analysis\n\n"
         "Tables and learning curves of one run directory `runs/<run_name>/` "
         "(layout: `docs/results_format.md`). Set `RUN_DIR` below, or the environment "
-        "variable `CHEF_RUN_DIR` before starting Jupyter."),
+        "variable `CHEF_RUN_DIR` before starting Jupyter."
+    ),
     new_code_cell(
-        "import os\n"
-        "import pathlib\n"
-        "\n"
-        "RUN_DIR = pathlib.Path(os.environ.get('CHEF_RUN_DIR', '../runs/demo'))"),
+        "import os\nimport pathlib\n\nRUN_DIR = pathlib.Path(os.environ.get('CHEF_RUN_DIR', '../runs/demo'))"
+    ),
     new_code_cell(
         "import tempfile\n"
         "\n"
@@ -33,44 +33,53 @@ CELLS = [
         "pd.DataFrame(\n"
         "    [{'stage': s.name, 'done': s.done, 'metrics': ', '.join(sorted(s.metrics)),\n"
         "      'results.json': s.results is not None, 'candidates': len(s.candidates)}\n"
-        "     for s in run.stages.values()]).set_index('stage')"),
+        "     for s in run.stages.values()]).set_index('stage')"
+    ),
     new_markdown_cell(
         "## Table I: stack-leave success per stage\n\n"
         "From the pipeline stage's `results.json`; without it, the HYPERPARAM (best candidate) "
-        "and EXECUTE (all candidates) rows are derived from the EXECUTE stage."),
+        "and EXECUTE (all candidates) rows are derived from the EXECUTE stage."
+    ),
     new_code_cell(
         "if 'pipeline' in run.stages and run.stages['pipeline'].results:\n"
         "    stage_counts = tables.parse_count_table(run.stages['pipeline'].results['stages'])\n"
         "elif 'execute' in run.stages and run.stages['execute'].results:\n"
+        "    execute_results = run.stages['execute'].results\n"
         "    stage_counts = tables.stage_counts_from_execute(\n"
-        "        tables.parse_count_table(run.stages['execute'].results['table']))\n"
+        "        tables.parse_count_table(execute_results['table']), execute_results['ranking'][0])\n"
         "else:\n"
         "    stage_counts = None\n"
         "    print('no pipeline or execute results yet')\n"
         "if stage_counts:\n"
-        "    display(Markdown(tables.table_one_markdown(stage_counts)))"),
+        "    display(Markdown(tables.table_one_markdown(stage_counts)))"
+    ),
     new_markdown_cell("## EXECUTE: candidates x triplets"),
     new_code_cell(
         "PLOT_DIR = pathlib.Path(tempfile.mkdtemp(prefix='chef_analysis_'))\n"
         "if 'execute' in run.stages and run.stages['execute'].results:\n"
-        "    execute_table = tables.parse_count_table(run.stages['execute'].results['table'])\n"
-        "    display(Markdown(tables.execute_markdown(execute_table)))\n"
-        "    rates = tables.rate_frame(execute_table, tables.rank_candidates(execute_table))\n"
+        "    execute_results = run.stages['execute'].results\n"
+        "    execute_table = tables.parse_count_table(execute_results['table'])\n"
+        "    returns = execute_results.get('main_task_return')\n"
+        "    display(Markdown(tables.execute_markdown(execute_table, returns=returns)))\n"
+        "    rates = tables.rate_frame(execute_table, execute_results['ranking'])\n"
         "    display(Image(plots.plot_success_bars(rates.drop(columns=tables.AVERAGE),\n"
         "                                          PLOT_DIR / 'execute_bars.png',\n"
-        "                                          title='EXECUTE: stack-leave success')))"),
+        "                                          title='EXECUTE: stack-leave success')))"
+    ),
     new_markdown_cell("## HYPERPARAMETER EXPLORATION: candidates"),
     new_code_cell(
         "if 'sweep' in run.stages and run.stages['sweep'].results:\n"
         "    candidates = run.stages['sweep'].results['candidates']\n"
         "    display(pd.DataFrame(\n"
         "        {name: {**{f'override {k}': str(v) for k, v in c['overrides'].items()},\n"
-        "                **c['final_metrics']} for name, c in candidates.items()}).T)"),
+        "                **c['final_metrics']} for name, c in candidates.items()}).T)"
+    ),
     new_markdown_cell("## Learning curves"),
     new_code_cell(
         "for stage in run.stages.values():\n"
         "    for path in plots.plot_stage(stage, PLOT_DIR):\n"
-        "        display(Markdown(f'**{path.stem}**'), Image(path))"),
+        "        display(Markdown(f'**{path.stem}**'), Image(path))"
+    ),
 ]
 
 

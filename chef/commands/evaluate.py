@@ -78,7 +78,7 @@ def main():
         stage="evaluate",
         checkpoint=str(policy),
         progress_label=f"evaluate {policy}",
-    )
+    ).counts
     table = {str(policy): counts}
     print(f"\n{config.scheduler.main_task} success, {_EPISODES.value} episodes per triplet (95 % Wilson intervals)\n")
     print(markdown.to_markdown(tables.formatted_frame(table)))

@@ -100,7 +100,7 @@ def run(
         checkpoint=str(stage.path / "policy"),
         seed=config.seed,
         progress_label="evaluate COLLECT policy",
-    )
+    ).counts
     writers.write_evaluation_results(
         stage.path,
         "COLLECT",

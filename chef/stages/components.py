@@ -65,22 +65,30 @@ def observation_keys(config: ml_collections.ConfigDict) -> tuple[str, ...]:
 def network_values(config: ml_collections.ConfigDict) -> dict[str, Any]:
     """config.network with the agent's observation keys, its input statistics cut down to those keys
     when they were measured over more (`config.input_statistics.inputs`: a COLLECT run's inputs, which
-    a SWEEP candidate may narrow with `haptics` or `excluded_inputs`)."""
+    a SWEEP candidate may narrow with `haptics` or `excluded_inputs`). ConfigError where the
+    statistics do not fit the inputs."""
     keys = observation_keys(config)
     values = dict(config.network.to_dict(), observation_keys=keys)
-    measured_over = tuple(config.get("input_statistics", {}).get("inputs", ()))
-    if len(values["vector_mean"]) and measured_over and measured_over != keys:
-        spec = rgb_stacking_env.observation_spec(config.env.observation_set, config.env.camera_size)
-        try:
-            values["vector_mean"], values["vector_std"] = inputs.select_statistics(
-                values["vector_mean"],
-                values["vector_std"],
-                measured_over,
-                keys,
-                {k: int(np.prod(spec[k].shape)) for k in measured_over},
-            )
-        except ValueError as e:
-            raise config_lib.ConfigError(f"config.input_statistics: {e}") from None
+    if not len(values["vector_mean"]):
+        return values
+    measured_over = tuple(config.get("input_statistics", {}).get("inputs", ())) or keys
+    spec = rgb_stacking_env.observation_spec(config.env.observation_set, config.env.camera_size)
+    unknown = sorted(set(measured_over) - set(spec))
+    if unknown:
+        raise config_lib.ConfigError(
+            f"config.input_statistics.inputs: {unknown} are not inputs of observation set "
+            f"{config.env.observation_set!r}"
+        )
+    try:
+        values["vector_mean"], values["vector_std"] = inputs.select_statistics(
+            values["vector_mean"],
+            values["vector_std"],
+            measured_over,
+            keys,
+            {k: int(np.prod(spec[k].shape)) for k in measured_over},
+        )
+    except ValueError as e:
+        raise config_lib.ConfigError(f"config.input_statistics: {e}") from None
     return values
 
 

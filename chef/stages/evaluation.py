@@ -1,5 +1,6 @@
 """Running a trained policy on the main task: success per triplet, RLDS records, videos."""
 
+import dataclasses
 import pathlib
 from typing import Sequence
 
@@ -14,6 +15,15 @@ from chef.stages import checkpoints, components, episodes
 from rgb_stacking_env import object_sets, render
 
 TEST_TRIPLETS = ("1", "2", "3", "4", "5")
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """What `evaluate` measured: main-task success per object set, and the main task's mean
+    return per episode over all of them (a signal where every episode fails)."""
+
+    counts: dict[str, SuccessCount]
+    main_task_return: float
 
 
 def load_policy_params(spec: components.StageSpec, policy_dir: str | pathlib.Path) -> types.Params:
@@ -57,8 +67,8 @@ def evaluate(
     checkpoint: str = "",
     seed: int = 0,
     progress_label: str = "evaluate",
-) -> dict[str, SuccessCount]:
-    """Main-task success of the policy's mean action, `episodes_per_triplet` episodes per object set
+) -> Evaluation:
+    """Main-task success and return of the policy's mean action, `episodes_per_triplet` episodes per object set
     of `triplets` (a test triplet '1'..'5', or a random set such as 'test_random', whose episodes
     draw their triplet from it).
 
@@ -77,7 +87,7 @@ def evaluate(
     )
     main_task = spec.scheduler.main_task
     main = spec.tasks.reward_column(main_task)
-    counts = {}
+    counts, main_returns = {}, []
     bar = tqdm(total=len(triplets) * episodes_per_triplet, desc=progress_label, mininterval=5.0)
     for triplet in triplets:
         env = spec.make_env(
@@ -90,6 +100,7 @@ def evaluate(
                 env, actor, [actor.task], spec.config.env.episode_length, [writer] if writer else [], seed=reset_seed
             )
             successes += result.success[main]
+            main_returns.append(float(result.returns[main]))
             if writer:
                 writer.end_episode(
                     rlds_writer.EpisodeMetadata(
@@ -107,7 +118,7 @@ def evaluate(
     bar.close()
     if writer:
         writer.close()
-    return counts
+    return Evaluation(counts, float(np.mean(main_returns)))
 
 
 def record_video(

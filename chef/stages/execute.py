@@ -1,19 +1,18 @@
 """EXECUTE: run every trained sweep candidate on the main task, record all data, rank them.
 
 Per candidate: datasets/<name>/ (RLDS, every episode), candidates/<name>.json (success counts
-per triplet). Then results.json / results.md hold the candidate x triplet table, each candidate's
-mean main-task return and the ranking (success, then that return: FINE-TUNE's choice when every
-candidate scores 0).
+per triplet, mean main-task return per episode). Then results.json / results.md hold the
+candidate x triplet table, each candidate's mean main-task return and the ranking (success, then
+that return: FINE-TUNE's choice when every candidate scores 0).
 A resumed run skips candidates whose counts exist.
 """
 
 import json
 import pathlib
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import ml_collections
 
-from chef.data import layout, rlds_reader
 from chef.launch import program as program_lib
 from chef.results import stats, writers
 from chef.stages import components, evaluation
@@ -45,7 +44,7 @@ def execute_candidates(
             continue
         spec = components.StageSpec.from_config(candidate_config(pathlib.Path(candidate_dir)))
         params = evaluation.load_policy_params(spec, pathlib.Path(candidate_dir) / "policy")
-        counts = evaluation.evaluate(
+        result = evaluation.evaluate(
             spec,
             params,
             evaluation_config["episodes_per_triplet"],
@@ -56,17 +55,10 @@ def execute_candidates(
             seed=seed,
             progress_label=f"execute {name}",
         )
-        run_dir.atomic_write_text(counts_path, json.dumps({t: c.to_dict() for t, c in counts.items()}))
-
-
-def main_task_returns(datasets_dir: pathlib.Path, candidates: Iterable[str], main_task: str) -> dict[str, float]:
-    """{candidate: mean `main_task` return per episode of its EXECUTE episodes}."""
-    returns = {}
-    for name in candidates:
-        directory = datasets_dir / name
-        totals = rlds_reader.episode_returns(directory)  # [episodes, tasks]
-        returns[name] = float(totals[:, layout.load_layout(directory).task_names.index(main_task)].mean())
-    return returns
+        counts = {t: c.to_dict() for t, c in result.counts.items()}
+        run_dir.atomic_write_text(
+            counts_path, json.dumps({"counts": counts, "main_task_return": result.main_task_return})
+        )
 
 
 def run(
@@ -98,19 +90,17 @@ def run(
         ]
     )
     launch(program)
+    measured = {name: json.loads((stage.path / "candidates" / f"{name}.json").read_text()) for name in candidates}
     table = {
-        name: {
-            t: stats.SuccessCount.from_dict(c)
-            for t, c in json.loads((stage.path / "candidates" / f"{name}.json").read_text()).items()
-        }
-        for name in candidates
+        name: {t: stats.SuccessCount.from_dict(c) for t, c in result["counts"].items()}
+        for name, result in measured.items()
     }
     ranking = writers.write_execute_results(
         stage.path,
         table,
         episodes_per_triplet=config.evaluation.episodes_per_triplet,
         main_task=config.scheduler.main_task,
-        returns=main_task_returns(stage.path / "datasets", candidates, config.scheduler.main_task),
+        returns={name: result["main_task_return"] for name, result in measured.items()},
     )
     stage.mark_done({"ranking": ranking})
     return ranking

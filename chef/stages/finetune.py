@@ -43,7 +43,7 @@ def run(
         checkpoint=str(stage.path / "policy"),
         seed=config.seed,
         progress_label="evaluate fine-tuned",
-    )
+    ).counts
     if config.finetune.video:
         evaluation.record_video(spec, params, str(stage.subdir("videos") / "final.mp4"), seed=config.seed)
     writers.write_evaluation_results(

@@ -37,7 +37,7 @@ def train_candidates(
             metrics = offline.train(
                 components.StageSpec.from_config(config), [datasets], [1.0], str(out), progress=False
             )
-        except offline.NoDataError as e:
+        except (offline.NoDataError, config_lib.ConfigError) as e:
             run_dir.atomic_write_text(out / "FAILED", str(e))
             continue
         run_dir.atomic_write_text(out / run_dir.DONE_MARKER, json.dumps(metrics, indent=2))

@@ -7,6 +7,7 @@ allowed, and creates nothing. Launch scripts call them through `chef.launch.cli.
 """
 
 import dataclasses
+import json
 import pathlib
 from typing import Sequence
 
@@ -15,7 +16,7 @@ import ml_collections
 import rgb_stacking_env
 from chef import sweeps
 from chef.data import layout
-from chef.stages import components, execute, offline
+from chef.stages import components, execute, input_statistics, offline
 from chef.utils import config as config_lib
 from chef.utils.config import ConfigError, require
 
@@ -147,6 +148,15 @@ def check_sweep_config(config: ml_collections.ConfigDict, sweep_file: str) -> No
 def check_sweep(config: ml_collections.ConfigDict, sweep_file: str, collect_dir: str) -> None:
     check_sweep_config(config, sweep_file)
     stage_datasets(collect_dir, "chef-collect")
+    stored = pathlib.Path(collect_dir) / "config.json"
+    if config.input_statistics.episodes and stored.is_file():
+        base = ml_collections.ConfigDict(config.to_dict())
+        input_statistics.standardise(base, json.loads(stored.read_text()))  # COLLECT's, as SWEEP will.
+        for candidate in _sweep_candidates(config, sweep_file):
+            try:
+                components.network_values(sweeps.apply_overrides(base, candidate.overrides))
+            except ConfigError as e:
+                raise ConfigError(f"candidate '{candidate.name}' and COLLECT's input statistics: {e}") from None
 
 
 def check_execute_config(config: ml_collections.ConfigDict) -> None:
@@ -210,3 +220,13 @@ def check_pipeline(config: ml_collections.ConfigDict) -> None:
         f"config.sweep reads observation(s) {missing} that COLLECT's observation_set "
         f"{config.collect.env.observation_set!r} does not record",
     )
+    if config.collect.input_statistics.episodes and config.sweep.input_statistics.episodes:
+        standardised = set(components.observation_keys(config.collect))
+        for candidate in _sweep_candidates(config.sweep, config.sweep_file):
+            extra = sorted(set(components.observation_keys(sweeps.apply_overrides(config.sweep, candidate.overrides))))
+            extra = [k for k in extra if k not in standardised]
+            require(
+                not extra,
+                f"candidate '{candidate.name}' reads input(s) {extra} that COLLECT's input statistics do not "
+                "cover (config.collect.excluded_inputs / haptics)",
+            )

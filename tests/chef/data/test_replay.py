@@ -8,7 +8,7 @@ import pytest
 
 import rgb_stacking_env
 from chef.configs import collect
-from chef.data import layout, replay
+from chef.data import layout, replay, rlds_reader
 from chef.mtopt import collection, rgb_tasks
 from chef.stages import components, evaluation
 from tests import commands
@@ -100,11 +100,16 @@ def test_a_random_object_set_is_evaluated_with_its_own_seeds_and_records_the_dra
     """Test triplets keep their seeds (stream = their number, as FINE-TUNE recorded them); a random
     set has a stream of its own, and each episode records the triplet it drew, from which it replays."""
     assert [evaluation.seed_stream(t) for t in ("1", "5", "test_random")] == [1, 5, 6]
-    spec = components.StageSpec.from_config(_config(object_set="1"))
+    config = _config(object_set="1")
+    config.scheduler.main_task = "reach_grasp"  # A reward a random policy earns: its return is not 0.
+    spec = components.StageSpec.from_config(config)
     builder = spec.mpo_builder()
     params = builder.init_policy_params(builder.make_networks()[0])
-    counts = evaluation.evaluate(spec, params, 3, triplets=("test_random",), dataset_dir=str(tmp_path / "e"), seed=5)
+    result = evaluation.evaluate(spec, params, 3, triplets=("test_random",), dataset_dir=str(tmp_path / "e"), seed=5)
+    counts = result.counts
     assert list(counts) == ["test_random"] and counts["test_random"].episodes == 3
+    recorded = rlds_reader.episode_returns(tmp_path / "e")[:, spec.tasks.reward_column(spec.scheduler.main_task)]
+    assert recorded.min() > 0 and result.main_task_return == pytest.approx(recorded.mean(), rel=1e-5)
     replays = [replay.replay_episode(tmp_path / "e", i) for i in range(3)]
     assert [r.seed for r in replays] == [evaluation.episode_seed(5, "test_random", e) for e in range(3)]
     assert {r.triplet for r in replays} <= set(evaluation.TEST_TRIPLETS)

@@ -1,4 +1,5 @@
 import pathlib
+import shutil
 
 import nbformat
 from nbclient import NotebookClient
@@ -34,3 +35,18 @@ def test_notebook_runs_on_a_tiny_run(tiny_run, monkeypatch):
     assert "| mpo_large | 1 |" in text  # EXECUTE ranking
     images = [o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 6
+
+
+def test_notebook_derives_table_one_from_execute_without_a_pipeline_stage(tiny_run, tmp_path, monkeypatch):
+    """Stages run one by one (no pipeline stage): HYPERPARAM is EXECUTE's first-ranked candidate."""
+    run = tmp_path / tiny_run.name
+    shutil.copytree(tiny_run, run)
+    shutil.rmtree(run / "pipeline")
+    monkeypatch.setenv("CHEF_RUN_DIR", str(run))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
+    text = _outputs_text(notebook)
+    assert "| HYPERPARAM | 90% [60-98] | 70% [40-89] | 80% [58-92] |" in text
+    assert "FINE-TUNE |" not in text  # Only the rows EXECUTE gives.

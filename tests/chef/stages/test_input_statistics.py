@@ -105,3 +105,23 @@ def test_an_unknown_excluded_input_is_refused():
     config.excluded_inputs = ("wrist/forse",)
     with pytest.raises(ConfigError, match=r"excluded_inputs: \['wrist/forse'\] are not inputs of observation set"):
         components.observation_keys(config)
+
+
+def test_a_config_json_written_before_inputs_existed_covers_its_own_inputs():
+    collect_config = _config()
+    input_statistics.standardise(collect_config, stored=None)
+    old = collect_config.to_dict()
+    del old["input_statistics"]["inputs"]
+    del old["excluded_inputs"]
+    candidate = _config()
+    candidate.excluded_inputs = ("action/environment",)
+    input_statistics.standardise(candidate, stored=old)
+    assert candidate.input_statistics.inputs == components.observation_keys(collect_config)
+    assert len(components.network_values(candidate)["vector_mean"]) == len(old["network"]["vector_mean"]) - 16
+
+
+def test_statistics_of_another_length_are_refused():
+    config = _config()
+    config.network.vector_mean, config.network.vector_std = (0.0, 0.0), (1.0, 1.0)
+    with pytest.raises(ConfigError, match=r"input_statistics: 2 means and 2 stds for \d+ features"):
+        components.network_values(config)

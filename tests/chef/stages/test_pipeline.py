@@ -94,6 +94,9 @@ def test_execute_records_every_episode_and_ranks_candidates(tiny_run):
         assert sorted(e["triplet"].decode() for e in episodes) == ["1", "2", "3", "4", "5"]
         assert all(e["stage"] == b"execute" for e in episodes)
         assert sum(c["episodes"] for c in results["table"][candidate].values()) == 5
+    returns = results["main_task_return"]  # The ranking's tie-break: every tiny candidate scores 0.
+    assert set(returns) == set(results["ranking"]) and all(r >= 0 for r in returns.values())
+    assert [returns[c] for c in results["ranking"]] == sorted(returns.values(), reverse=True)
 
 
 def test_finetune_mixes_collect_and_execute_data(tiny_run):

@@ -48,6 +48,17 @@ def test_the_shipped_pipeline_config_passes():
     validation.check_pipeline(pipeline.get_config("tiny"))
 
 
+def test_a_pipeline_whose_candidates_read_inputs_collect_did_not_standardise_is_refused():
+    config = pipeline.get_config("tiny")
+    for stage in (config.collect, config.sweep):
+        stage.input_statistics.episodes = 1
+    config.collect.excluded_inputs = ("action/environment",)
+    with pytest.raises(ConfigError, match=r"reads input\(s\) \['action/environment'\] that COLLECT's input statistics"):
+        validation.check_pipeline(config)
+    config.sweep.excluded_inputs = ("action/environment",)  # Every candidate inherits it.
+    validation.check_pipeline(config)
+
+
 def test_sweep_rules_cover_the_agent_and_every_candidate():
     config = sweep.get_config("tiny")
     config.agent = "dqn"
