@@ -44,6 +44,10 @@ def test_every_collect_variant_has_its_offline_stage_configs(variant):
     validation.check_finetune_config(finetune.get_config(variant))
 
 
+def test_the_second_seed_of_the_stacking_ablation_passes_on_state_stack():
+    validation.check_sweep_config(sweep.get_config("state_stack"), "sweeps/chef_table2c_stack_seed1.py")
+
+
 def test_the_shipped_pipeline_config_passes():
     validation.check_pipeline(pipeline.get_config("tiny"))
 
