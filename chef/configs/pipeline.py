@@ -1,6 +1,6 @@
 """The CHEF pipeline: one config per stage (see chef/configs/<stage>.py) plus the sweep file.
 
-Variants: 'demo' (the README's main job: a small budget, about 15 minutes on 2 CPU cores),
+Variants: 'demo' (the README's main job: a small budget, about 7 minutes on 2 CPU cores),
 'state' (a real state-based run, hours), 'state_stack' (COLLECT on triplet 4 with half of the
 episodes scripted, then CHEF's Table II-C rows on stack_leave as SWEEP's candidates), 'vision'
 (pixels, for a GPU), 'tiny' (tests).
