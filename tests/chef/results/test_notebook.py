@@ -17,6 +17,16 @@ def _outputs_text(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(texts)
 
 
+def _run_notebook(run_dir: pathlib.Path, monkeypatch) -> nbformat.NotebookNode:
+    """The analysis notebook executed on `run_dir`."""
+    monkeypatch.setenv("CHEF_RUN_DIR", str(run_dir))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
+    return notebook
+
+
 def test_notebook_matches_its_builder():
     from notebooks.build_analysis import build
 
@@ -25,11 +35,7 @@ def test_notebook_matches_its_builder():
 
 
 def test_notebook_runs_on_a_tiny_run(tiny_run, monkeypatch):
-    monkeypatch.setenv("CHEF_RUN_DIR", str(tiny_run))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
+    notebook = _run_notebook(tiny_run, monkeypatch)
     text = _outputs_text(notebook)
     assert "| HYPERPARAM | 90% [60-98] | 70% [40-89] | 80% [58-92] |" in text  # Table I
     assert "| mpo_large | 1 |" in text  # EXECUTE ranking
@@ -42,11 +48,6 @@ def test_notebook_derives_table_one_from_execute_without_a_pipeline_stage(tiny_r
     run = tmp_path / tiny_run.name
     shutil.copytree(tiny_run, run)
     shutil.rmtree(run / "pipeline")
-    monkeypatch.setenv("CHEF_RUN_DIR", str(run))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
-    text = _outputs_text(notebook)
+    text = _outputs_text(_run_notebook(run, monkeypatch))
     assert "| HYPERPARAM | 90% [60-98] | 70% [40-89] | 80% [58-92] |" in text
     assert "FINE-TUNE |" not in text  # Only the rows EXECUTE gives.
