@@ -148,10 +148,11 @@ def check_sweep_config(config: ml_collections.ConfigDict, sweep_file: str) -> No
 def check_sweep(config: ml_collections.ConfigDict, sweep_file: str, collect_dir: str) -> None:
     check_sweep_config(config, sweep_file)
     stage_datasets(collect_dir, "chef-collect")
-    stored = pathlib.Path(collect_dir) / "config.json"
-    if config.input_statistics.episodes and stored.is_file():
+    path = pathlib.Path(collect_dir) / "config.json"
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    if config.input_statistics.episodes and len(stored.get("network", {}).get("vector_mean", ())):
         base = ml_collections.ConfigDict(config.to_dict())
-        input_statistics.standardise(base, json.loads(stored.read_text()))  # COLLECT's, as SWEEP will.
+        input_statistics.standardise(base, stored)  # COLLECT's statistics, as SWEEP will use them.
         for candidate in _sweep_candidates(config, sweep_file):
             try:
                 components.network_values(sweeps.apply_overrides(base, candidate.overrides))
@@ -223,8 +224,8 @@ def check_pipeline(config: ml_collections.ConfigDict) -> None:
     if config.collect.input_statistics.episodes and config.sweep.input_statistics.episodes:
         standardised = set(components.observation_keys(config.collect))
         for candidate in _sweep_candidates(config.sweep, config.sweep_file):
-            extra = sorted(set(components.observation_keys(sweeps.apply_overrides(config.sweep, candidate.overrides))))
-            extra = [k for k in extra if k not in standardised]
+            keys = components.observation_keys(sweeps.apply_overrides(config.sweep, candidate.overrides))
+            extra = sorted(set(keys) - standardised)
             require(
                 not extra,
                 f"candidate '{candidate.name}' reads input(s) {extra} that COLLECT's input statistics do not "

@@ -3,9 +3,11 @@
 import pytest
 
 from chef.configs import collect, execute, finetune, pipeline, sweep
-from chef.stages import validation
+from chef.stages import input_statistics, validation
+from chef.utils import config as config_lib
 from chef.utils import run_dir
 from chef.utils.config import ConfigError
+from tests.chef.data import env_episodes
 
 
 @pytest.mark.parametrize(
@@ -92,3 +94,18 @@ def test_stage_directory_rules_create_nothing(tmp_path):
     (tmp_path / "r" / "collect" / run_dir.DONE_MARKER).write_text("{}")
     with pytest.raises(run_dir.RunDirError, match="already complete"):
         run_dir.check_stage(tmp_path, "r", "collect", resume=True)
+
+
+def test_a_sweep_whose_candidates_read_inputs_collects_statistics_lack_is_refused(tmp_path):
+    collect_config = collect.get_config("tiny")
+    collect_config.input_statistics.episodes = 1
+    collect_config.excluded_inputs = ("wrist/force",)
+    input_statistics.standardise(collect_config, stored=None)
+    (tmp_path / "config.json").write_text(config_lib.dumps(collect_config))
+    env_episodes.write_random_episodes(tmp_path / "datasets" / "actor_0", collect_config, seeds=[0])
+    config = sweep.get_config("tiny")
+    config.input_statistics.episodes = 1
+    with pytest.raises(ConfigError, match=r"candidate '\w+' and COLLECT's input statistics: .* not \['wrist/force'\]"):
+        validation.check_sweep(config, "sweeps/chef_demo.py", str(tmp_path))
+    config.excluded_inputs = ("wrist/force",)
+    validation.check_sweep(config, "sweeps/chef_demo.py", str(tmp_path))
