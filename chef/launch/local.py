@@ -93,7 +93,7 @@ def launch(
     program: program_lib.Program,
     *,
     poll_interval_s: float = 0.2,
-    start_timeout_s: float = 120.0,
+    start_timeout_s: float = node_runner.SERVICE_START_TIMEOUT_S,
     on_poll: Callable[[dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
     """Runs `program` until its main nodes finish; returns the restart count per node.

@@ -13,6 +13,9 @@ from chef.utils import xla_flags
 
 # The launching script's --verbosity, inherited by node processes (absent: warnings only).
 VERBOSITY_ENV = "CHEF_VERBOSITY"
+# How long a launcher waits for a live service node to listen. A crashed service fails at once
+# (`wait_for_port`'s liveness check); a loaded 2-core machine took over 120 s to start a Ray worker.
+SERVICE_START_TIMEOUT_S = 300.0
 
 
 def run_node(name: str, fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:

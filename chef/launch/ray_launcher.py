@@ -138,7 +138,7 @@ def launch(
     address: str | None = None,
     num_cpus: int | None = None,
     poll_interval_s: float = 0.5,
-    start_timeout_s: float = 120.0,
+    start_timeout_s: float = node_runner.SERVICE_START_TIMEOUT_S,
 ) -> dict[str, int]:
     """Runs `program` on Ray; returns the restart count per node (see module doc).
 
