@@ -37,6 +37,15 @@ _REACHED = 0.006  # m
 _ALIGNED = 0.05  # rad
 _CLOSE_STEPS = 16
 _OPEN_STEPS = 12
+_NEXT_PHASE = {
+    Phase.APPROACH: Phase.DESCEND,
+    Phase.DESCEND: Phase.CLOSE,
+    Phase.CLOSE: Phase.LIFT,
+    Phase.CARRY: Phase.LOWER,
+    Phase.LOWER: Phase.OPEN,
+    Phase.OPEN: Phase.RETREAT,
+}
+_CLOSED_PHASES = (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)  # The gripper holds closed.
 
 
 class NoisyPickPlace:
@@ -45,7 +54,9 @@ class NoisyPickPlace:
     aim_noise: std (m) of the per-segment xy aiming offset; action_noise: std of
     the Gaussian added to velocity commands, as a fraction of the velocity bound.
     decision_period: control steps each returned action is held for (`chef.mtopt.decisions`);
-    the phase timeouts count control steps, so they last as long at any period.
+    the phase timeouts count control steps, so they last as long at any period. A phase ends on
+    the observation that completes it, and that decision already acts in the next phase (the
+    decision that reaches the grasp point closes the gripper): the same state never gets both.
     random_action_probability: chance that a decision's arm velocities are uniform in the box.
     gripper_flip_probability, held_flip_probability: chance that a decision's gripper command is
     flipped, in the open-gripper and in the closed-gripper phases (module docstring).
@@ -106,53 +117,53 @@ class NoisyPickPlace:
         self.target = target
         self._begin(Phase.CARRY)
 
-    def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
-        if self.held is None or not self._half_heights:
-            raise ValueError("call reset(first_observation) and start_pick(colour) before acting")
+    def _phase_target(self, observation: Mapping[str, np.ndarray]) -> tuple[np.ndarray, float, bool]:
+        """The current phase's pinch target [3] (m), yaw error (rad) and whether the phase is over,
+        judged on `observation` after the control steps already spent in the phase."""
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
         positions = {"red": state.red_pos, "green": state.green_pos, "blue": state.blue_pos}
-        index = COLOURS.index(self.held)
         pinch, obj = state.pinch_pos, positions[self.held]
         half = self._half_heights[self.held]
-        self._steps += self._period  # Control steps in this phase, this decision's included.
-        yaw_error, close = 0.0, self.phase in (Phase.CLOSE, Phase.LIFT, Phase.CARRY, Phase.LOWER)
         aim = obj[:2] + self._offset
         if self.phase == Phase.APPROACH:
+            index = COLOURS.index(self.held)
             pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][0, 3:])  # newest first
             yaw_error = wrap_angle(horizontal_face_yaw(observation[OBJECT_POSES_KEY][index, 3:]) - pinch_yaw, np.pi / 2)
             yaw_error = within_wrist_range(yaw_error, observation, np.pi / 2)
             target = np.array([aim[0], aim[1], obj[2] + half + _HOVER])
-            if (np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED) or self._steps > 120:
-                self.phase, self._steps = Phase.DESCEND, 0
-        elif self.phase == Phase.DESCEND:
+            reached = np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED
+            return target, yaw_error, reached or self._steps > 120
+        if self.phase == Phase.DESCEND:
             target = np.array([aim[0], aim[1], max(obj[2] - _GRASP_DEPTH, BASKET_FLOOR_Z + _FINGERTIP_CLEARANCE)])
-            if np.linalg.norm(target - pinch) < _REACHED or self._steps > 60:
-                self.phase, self._steps = Phase.CLOSE, 0
-        elif self.phase == Phase.CLOSE:
-            target = pinch
-            if self._steps >= _CLOSE_STEPS:
-                self.phase, self._steps = Phase.LIFT, 0
-        elif self.phase == Phase.LIFT:
-            target = np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]])
-        else:
-            support = positions[self.target]
-            support_top = support[2] + self._half_heights[self.target]
-            offset = pinch - obj  # Keep the grasp offset while carrying.
-            goal = support[:2] + self._offset + offset[:2]
-            if self.phase == Phase.CARRY:
-                target = np.array([goal[0], goal[1], support_top + 2 * half + _CLEARANCE + offset[2]])
-                if np.linalg.norm(target[:2] - pinch[:2]) < _REACHED or self._steps > 120:
-                    self.phase, self._steps = Phase.LOWER, 0
-            elif self.phase == Phase.LOWER:
-                target = np.array([goal[0], goal[1], support_top + half + offset[2]])
-                if obj[2] - half < support_top + 0.004 or self._steps > 60:
-                    self.phase, self._steps = Phase.OPEN, 0
-            elif self.phase == Phase.OPEN:
-                target = pinch
-                if self._steps >= _OPEN_STEPS:
-                    self.phase, self._steps = Phase.RETREAT, 0
-            else:
-                target = np.array([pinch[0], pinch[1], obj[2] + _LEAVE])
+            return target, 0.0, np.linalg.norm(target - pinch) < _REACHED or self._steps > 60
+        if self.phase == Phase.CLOSE:
+            return pinch, 0.0, self._steps >= _CLOSE_STEPS
+        if self.phase == Phase.LIFT:
+            return np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]]), 0.0, False
+        support = positions[self.target]
+        support_top = support[2] + self._half_heights[self.target]
+        offset = pinch - obj  # Keep the grasp offset while carrying.
+        goal = support[:2] + self._offset + offset[:2]
+        if self.phase == Phase.CARRY:
+            target = np.array([goal[0], goal[1], support_top + 2 * half + _CLEARANCE + offset[2]])
+            return target, 0.0, np.linalg.norm(target[:2] - pinch[:2]) < _REACHED or self._steps > 120
+        if self.phase == Phase.LOWER:
+            target = np.array([goal[0], goal[1], support_top + half + offset[2]])
+            return target, 0.0, obj[2] - half < support_top + 0.004 or self._steps > 60
+        if self.phase == Phase.OPEN:
+            return pinch, 0.0, self._steps >= _OPEN_STEPS
+        return np.array([pinch[0], pinch[1], obj[2] + _LEAVE]), 0.0, False
+
+    def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
+        if self.held is None or not self._half_heights:
+            raise ValueError("call reset(first_observation) and start_pick(colour) before acting")
+        target, yaw_error, phase_done = self._phase_target(observation)
+        if phase_done:  # Act in the next phase at once: the state that ends a phase gets its action.
+            self.phase, self._steps = _NEXT_PHASE[self.phase], 0
+            target, yaw_error, _ = self._phase_target(observation)
+        self._steps += self._period
+        close = self.phase in _CLOSED_PHASES
+        pinch = RewardState.from_vector(observation[REWARD_STATE_KEY]).pinch_pos
         target = np.clip(target, WORKSPACE_LOW, WORKSPACE_HIGH)
         velocity = _GAIN * (target - pinch) + self._rng.normal(0.0, self._action_noise * MAX_LINEAR_VELOCITY, 3)
         velocity = np.clip(velocity, -MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY)

@@ -66,16 +66,39 @@ def test_scripted_phase_timeouts_count_control_steps():
         policy.reset(first.observation)
         policy.start_pick("red")
         policy._begin(Phase.CLOSE)
-    # CLOSE lasts 16 control steps: 16 calls at period 1, 4 at period 4.
+    # CLOSE lasts 16 control steps: 16 decisions act in it at period 1, 4 at period 4.
     calls = {}
     for period, policy in policies.items():
         calls[period] = 0
-        while policy.phase == Phase.CLOSE:
+        while True:
             policy(first.observation)
+            if policy.phase != Phase.CLOSE:
+                break
             calls[period] += 1
     assert calls == {1: 16, 4: 4}
     with pytest.raises(ValueError, match="decision_period"):
         NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), decision_period=0)
+
+
+def test_scripted_pick_closes_on_the_decision_that_reaches_the_grasp_point():
+    # A decision that ends a phase acts in the next one: the observation that completes the
+    # descent gets the close command, never open (which a cloned policy would copy and stall on).
+    env = decisions.with_decision_period(
+        rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=400), 10
+    )
+    timestep = env.reset()
+    policy = NoisyPickPlace(0.0, 0.0, np.random.default_rng(0), decision_period=10)
+    policy.reset(timestep.observation)
+    policy.start_pick("blue")
+    phases = []
+    for _ in range(25):
+        before = policy.phase
+        action = policy(timestep.observation)
+        phases.append((before, policy.phase))
+        assert (action[-1] > 0) == (policy.phase in (Phase.CLOSE, Phase.LIFT)), phases
+        timestep = env.step(action)
+    assert (Phase.DESCEND, Phase.CLOSE) in phases and phases[-1][1] == Phase.LIFT
+    assert rgb_tasks.is_lifted(rgb_tasks.final_state_from_simulation(env.simulation), "blue")
 
 
 def test_collection_and_evaluation_use_decision_steps(tmp_path):
