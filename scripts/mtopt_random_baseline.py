@@ -47,6 +47,7 @@ def main():
             grid.place_steps,
             grid.decision_period,
             episode_end=grid.episode_end,
+            seed=config.seed,
         )
         print(json.dumps({"task": task, "successes": int(sum(outcomes)), "episodes": len(outcomes)}), flush=True)
 

@@ -149,7 +149,7 @@ def main():
         actor = training.qtopt_builder(qtopt, family, action_min, action_max).make_actor(
             learner.network, learner, task_id=family.task_id(task), epsilon=0.0, seed=config.seed
         )
-        outcomes = training.evaluate_actor(actor, env, family, task, setup.grid, _EVAL.value)
+        outcomes = training.evaluate_actor(actor, env, family, task, setup.grid, _EVAL.value, config.seed)
         result["greedy_success"] = f"{sum(outcomes)}/{len(outcomes)}"
     print(json.dumps(result), flush=True)
 

@@ -126,7 +126,16 @@ def filtered_bc_rates(
             table, successes, qtopt, num_steps, learning_rate, action_min, action_max, statistics, seed, name=task
         )
         outcomes = evaluation.evaluate_task(
-            env, policy, family, task, eval_episodes, pick_steps, place_steps, decision_period, episode_end=episode_end
+            env,
+            policy,
+            family,
+            task,
+            eval_episodes,
+            pick_steps,
+            place_steps,
+            decision_period,
+            episode_end=episode_end,
+            seed=seed,
         )
         rates[task] = float(np.mean(outcomes))
     return rates

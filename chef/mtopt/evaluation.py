@@ -11,7 +11,9 @@ actions carry MT-Opt's TERMINATE switch last (`chef.mtopt.terminate`): the
 episode ends, and is judged, at the first decision that sets it. With
 `episode_end='success'` (as in collection) an episode also ends at the first
 decision after which the task's predicate holds, and the scripted pick of a
-placement task ends once its object is lifted.
+placement task ends once its object is lifted. With a `seed`, episode k starts from the
+initial state of `episode_seed(seed, k)` for every task and policy, so cells evaluated with one
+seed are compared on the same initial states whatever ran before them.
 """
 
 from typing import Callable, Mapping
@@ -19,11 +21,20 @@ from typing import Callable, Mapping
 import dm_env
 import numpy as np
 
-from chef.mtopt import decisions, rgb_tasks, terminate
+from chef import wrappers
+from chef.mtopt import collection, decisions, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
 
 Policy = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+# Evaluation seed s resets as the chains of collection seed EVALUATION_SEED_BASE + s would: apart
+# from the chains of every collection seeded below it.
+EVALUATION_SEED_BASE = 1_000_000
+
+
+def episode_seed(seed: int, episode: int) -> int:
+    """The reset seed of evaluation episode `episode` under evaluation seed `seed`."""
+    return collection.chain_seed(EVALUATION_SEED_BASE + seed, episode)
 
 
 def placed_object(task: str) -> str:
@@ -67,8 +78,10 @@ def evaluate_task(
     decision_period: int = 1,
     with_terminate: bool = False,
     episode_end: str = "success",
+    seed: int | None = None,
 ) -> list[bool]:
-    """Success of `policy` (acting for `task`) in each of `num_episodes` episodes."""
+    """Success of `policy` (acting for `task`) in each of `num_episodes` episodes; with `seed`, from
+    the initial states of `episode_seed(seed, k)`, else from the environment's running RNG."""
     spec = family.task(task)
     env = decisions.with_decision_period(env, decision_period)
     pick_steps = decisions.num_decisions(pick_steps, decision_period)
@@ -80,8 +93,8 @@ def evaluate_task(
         return lambda: at_success and bool(predicate(rgb_tasks.final_state_from_simulation(env.simulation)))
 
     outcomes = []
-    for _ in range(num_episodes):
-        timestep = env.reset()
+    for episode in range(num_episodes):
+        timestep = wrappers.reset(env, None if seed is None else episode_seed(seed, episode))
         steps = pick_steps
         if spec.skill == rgb_tasks.PLACEMENT:
             colour = placed_object(task)

@@ -185,18 +185,22 @@ def evaluate_learner(
     action_max: np.ndarray,
     seed: int,
 ) -> dict[str, float]:
-    """Success rate per task of the learner's CEM-greedy policy (epsilon 0)."""
+    """Success rate per task of the learner's CEM-greedy policy (epsilon 0), from the initial states
+    of evaluation seed `seed`: the same for every cell and task."""
     actor = qtopt_builder(qtopt, family, action_min, action_max).make_actor(
         learner.network, learner, task_id=0, epsilon=0.0, seed=seed
     )
     rates = {}
     for task in tqdm.tqdm(family.names, desc="qtopt evaluation (tasks)", leave=False):
-        rates[task] = float(np.mean(evaluate_actor(actor, env, family, task, grid, grid.eval_episodes)))
+        rates[task] = float(np.mean(evaluate_actor(actor, env, family, task, grid, grid.eval_episodes, seed)))
     return rates
 
 
-def evaluate_actor(actor, env, family: TaskFamily, task: str, grid: GridConfig, num_episodes: int) -> list[bool]:
-    """Success of a `QtOptActor`'s CEM-greedy policy for `task` in each of `num_episodes` episodes."""
+def evaluate_actor(
+    actor, env, family: TaskFamily, task: str, grid: GridConfig, num_episodes: int, seed: int
+) -> list[bool]:
+    """Success of a `QtOptActor`'s CEM-greedy policy for `task` in each of `num_episodes` episodes,
+    from the initial states of evaluation seed `seed` (`evaluation.episode_seed`)."""
     actor.task_id = family.task_id(task)
     return evaluation.evaluate_task(
         env,
@@ -209,4 +213,5 @@ def evaluate_actor(actor, env, family: TaskFamily, task: str, grid: GridConfig, 
         grid.decision_period,
         grid.terminate,
         grid.episode_end,
+        seed,
     )
