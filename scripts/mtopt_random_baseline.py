@@ -3,10 +3,12 @@
 Each decision is uniform in the action box, the gripper (the config's `qtopt.cem.binary_dims`) at
 its bounds, as QT-Opt's epsilon exploration. Placement tasks start, as in every cell's evaluation,
 after a noise-free scripted pick (chef.mtopt.evaluation). There is no TERMINATE switch: episodes end
-at the step limit or, with `episode_end='success'`, at success. Prints one JSON line per task.
+at the step limit or, with `episode_end='success'`, at success. The initial states are those of
+`config.seed` (`evaluation.episode_seed`), as for an ablation run with that seed. Prints one JSON
+line per task.
 
-Used for docs/mt_opt.md ("A penalty at CEM's choice"):
-  .venv/bin/python scripts/mtopt_random_baseline.py --config=mtopt:state --eval=16
+Used for docs/mt_opt.md ("A penalty at CEM's choice", "A lift that separates from random"):
+  .venv/bin/python scripts/mtopt_random_baseline.py --config=mtopt:state --config.decision_period=10 --config.seed=1 --eval=64
 """
 
 from chef.launch import cli  # isort: skip  (first: the command-line contract, before JAX and TensorFlow)

@@ -145,8 +145,8 @@ def main():
                 launch_setup.load_table(results["bootstrap_dirs"], setup), setup.qtopt
             )
         learner, metrics = _train(table, setup, online_config, env, stage, round_index, seed, statistics)
-        rates = training.evaluate_learner(
-            learner, env, setup.family, setup.qtopt, setup.grid, *training.q_action_bounds(env, setup.grid), seed
+        rates = training.evaluate_learner(  # Every round from the same initial states: config.seed's.
+            learner, env, setup.family, setup.qtopt, setup.grid, *training.q_action_bounds(env, setup.grid), config.seed
         )
         summaries = online.collect_round(
             _round_dir(stage, round_index),

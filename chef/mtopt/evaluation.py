@@ -11,9 +11,9 @@ actions carry MT-Opt's TERMINATE switch last (`chef.mtopt.terminate`): the
 episode ends, and is judged, at the first decision that sets it. With
 `episode_end='success'` (as in collection) an episode also ends at the first
 decision after which the task's predicate holds, and the scripted pick of a
-placement task ends once its object is lifted. With a `seed`, episode k starts from the
-initial state of `episode_seed(seed, k)` for every task and policy, so cells evaluated with one
-seed are compared on the same initial states whatever ran before them.
+placement task ends once its object is lifted. With a `seed`, episode k of a task starts from
+the initial state of `episode_seed(seed, task id, k)` for every policy, so cells evaluated with one
+seed are compared on the same initial states whatever ran before them (and each task on its own).
 """
 
 from typing import Callable, Mapping
@@ -22,19 +22,17 @@ import dm_env
 import numpy as np
 
 from chef import wrappers
-from chef.mtopt import collection, decisions, rgb_tasks, terminate
+from chef.mtopt import decisions, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
 
 Policy = Callable[[Mapping[str, np.ndarray]], np.ndarray]
-# Evaluation seed s resets as the chains of collection seed EVALUATION_SEED_BASE + s would: apart
-# from the chains of every collection seeded below it.
-EVALUATION_SEED_BASE = 1_000_000
 
 
-def episode_seed(seed: int, episode: int) -> int:
-    """The reset seed of evaluation episode `episode` under evaluation seed `seed`."""
-    return collection.chain_seed(EVALUATION_SEED_BASE + seed, episode)
+def episode_seed(seed: int, task_id: int, episode: int) -> int:
+    """The reset seed of evaluation episode `episode` of task `task_id` (the family's order) under
+    evaluation seed `seed`; a 32-bit draw, unlike collection's chain seeds (`collection.chain_seed`)."""
+    return int(np.random.SeedSequence([seed, task_id, episode]).generate_state(1)[0])
 
 
 def placed_object(task: str) -> str:
@@ -81,7 +79,7 @@ def evaluate_task(
     seed: int | None = None,
 ) -> list[bool]:
     """Success of `policy` (acting for `task`) in each of `num_episodes` episodes; with `seed`, from
-    the initial states of `episode_seed(seed, k)`, else from the environment's running RNG."""
+    the initial states of `episode_seed(seed, task id, k)`, else from the environment's running RNG."""
     spec = family.task(task)
     env = decisions.with_decision_period(env, decision_period)
     pick_steps = decisions.num_decisions(pick_steps, decision_period)
@@ -94,7 +92,8 @@ def evaluate_task(
 
     outcomes = []
     for episode in range(num_episodes):
-        timestep = wrappers.reset(env, None if seed is None else episode_seed(seed, episode))
+        reset_seed = None if seed is None else episode_seed(seed, family.task_id(task), episode)
+        timestep = wrappers.reset(env, reset_seed)
         steps = pick_steps
         if spec.skill == rgb_tasks.PLACEMENT:
             colour = placed_object(task)

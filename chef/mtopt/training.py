@@ -186,7 +186,7 @@ def evaluate_learner(
     seed: int,
 ) -> dict[str, float]:
     """Success rate per task of the learner's CEM-greedy policy (epsilon 0), from the initial states
-    of evaluation seed `seed`: the same for every cell and task."""
+    of evaluation seed `seed` (`evaluation.episode_seed`: per task, the same for every cell)."""
     actor = qtopt_builder(qtopt, family, action_min, action_max).make_actor(
         learner.network, learner, task_id=0, epsilon=0.0, seed=seed
     )

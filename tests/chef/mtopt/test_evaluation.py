@@ -1,7 +1,7 @@
 import numpy as np
 
 import rgb_stacking_env
-from chef.mtopt import collection, evaluation, rgb_tasks
+from chef.mtopt import evaluation, rgb_tasks
 
 
 def test_seeded_evaluation_starts_from_the_same_states_whatever_ran_before():
@@ -22,10 +22,12 @@ def test_seeded_evaluation_starts_from_the_same_states_whatever_ran_before():
     env.reset()  # Whatever ran in between (another cell's episodes) does not move the seeded states.
     np.testing.assert_array_equal(starts(5), first)
     assert len({tuple(np.round(s.ravel(), 6)) for s in first}) == 3  # Each episode its own state,
-    assert not np.allclose(starts(6), first)  # and another seed other states.
+    assert not np.allclose(starts(6), first)  # Another seed: other states.
+    firsts.clear()
+    evaluation.evaluate_task(env, policy, family, "lift-blue", 3, 12, 9, with_terminate=True, seed=5)
+    assert not np.allclose(np.stack(firsts), first)  # Another task: other states.
 
 
-def test_evaluation_seeds_lie_apart_from_collection_chains():
-    evaluation_seeds = {evaluation.episode_seed(s, k) for s in range(3) for k in range(100)}
-    collection_seeds = {collection.chain_seed(s, k) for s in range(1000) for k in range(100)}
-    assert len(evaluation_seeds) == 300 and not evaluation_seeds & collection_seeds
+def test_evaluation_seeds_differ_by_seed_task_and_episode():
+    seeds = {evaluation.episode_seed(s, t, k) for s in range(3) for t in range(8) for k in range(50)}
+    assert len(seeds) == 3 * 8 * 50
