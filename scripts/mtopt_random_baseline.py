@@ -8,7 +8,8 @@ at the step limit or, with `episode_end='success'`, at success. The initial stat
 line per task.
 
 Used for docs/mt_opt.md ("A penalty at CEM's choice", "A lift that separates from random"):
-  .venv/bin/python scripts/mtopt_random_baseline.py --config=mtopt:state --config.decision_period=10 --config.seed=1 --eval=64
+  .venv/bin/python scripts/mtopt_random_baseline.py --config=mtopt:state --config.decision_period=10 \
+      --config.seed=1 --eval=64
 """
 
 from chef.launch import cli  # isort: skip  (first: the command-line contract, before JAX and TensorFlow)
