@@ -117,10 +117,12 @@ class NoisyPickPlace:
         self.target = target
         self._begin(Phase.CARRY)
 
-    def _phase_target(self, observation: Mapping[str, np.ndarray]) -> tuple[np.ndarray, float, bool]:
+    def _phase_target(
+        self, observation: Mapping[str, np.ndarray], state: RewardState
+    ) -> tuple[np.ndarray, float, bool]:
         """The current phase's pinch target [3] (m), yaw error (rad) and whether the phase is over,
-        judged on `observation` after the control steps already spent in the phase."""
-        state = RewardState.from_vector(observation[REWARD_STATE_KEY])
+        judged on `observation` (`state`: its reward state) after the control steps already spent
+        in the phase."""
         positions = {"red": state.red_pos, "green": state.green_pos, "blue": state.blue_pos}
         pinch, obj = state.pinch_pos, positions[self.held]
         half = self._half_heights[self.held]
@@ -157,15 +159,16 @@ class NoisyPickPlace:
     def __call__(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
         if self.held is None or not self._half_heights:
             raise ValueError("call reset(first_observation) and start_pick(colour) before acting")
-        target, yaw_error, phase_done = self._phase_target(observation)
+        state = RewardState.from_vector(observation[REWARD_STATE_KEY])
+        target, yaw_error, phase_done = self._phase_target(observation, state)
         if phase_done:  # Act in the next phase at once: the state that ends a phase gets its action.
             self.phase, self._steps = _NEXT_PHASE[self.phase], 0
-            target, yaw_error, _ = self._phase_target(observation)
+            target, yaw_error, _ = self._phase_target(observation, state)
         self._steps += self._period
         close = self.phase in _CLOSED_PHASES
-        pinch = RewardState.from_vector(observation[REWARD_STATE_KEY]).pinch_pos
         target = np.clip(target, WORKSPACE_LOW, WORKSPACE_HIGH)
-        velocity = _GAIN * (target - pinch) + self._rng.normal(0.0, self._action_noise * MAX_LINEAR_VELOCITY, 3)
+        noise = self._rng.normal(0.0, self._action_noise * MAX_LINEAR_VELOCITY, 3)
+        velocity = _GAIN * (target - state.pinch_pos) + noise
         velocity = np.clip(velocity, -MAX_LINEAR_VELOCITY, MAX_LINEAR_VELOCITY)
         yaw_rate = np.clip(_YAW_GAIN * yaw_error, -MAX_YAW_RATE, MAX_YAW_RATE)
         if self._random_action_probability and self._rng.random() < self._random_action_probability:
