@@ -25,14 +25,16 @@ from chef import wrappers
 from chef.mtopt import decisions, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
+from chef.stages import episodes as seeded_episodes
 
 Policy = Callable[[Mapping[str, np.ndarray]], np.ndarray]
 
 
 def episode_seed(seed: int, task_id: int, episode: int) -> int:
     """The reset seed of evaluation episode `episode` of task `task_id` (the family's order) under
-    evaluation seed `seed`; a 32-bit draw, unlike collection's chain seeds (`collection.chain_seed`)."""
-    return int(np.random.SeedSequence([seed, task_id, episode]).generate_state(1)[0])
+    evaluation seed `seed`: the project's seed stream (`chef.stages.episodes.episode_seed`) with the
+    task as its stream; a 32-bit draw, unlike collection's chain seeds (`collection.chain_seed`)."""
+    return seeded_episodes.episode_seed(seed, task_id, episode)
 
 
 def placed_object(task: str) -> str:
