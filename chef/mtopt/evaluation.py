@@ -25,16 +25,16 @@ from chef import wrappers
 from chef.mtopt import decisions, rgb_tasks, terminate
 from chef.mtopt.bootstrap import NoisyPickPlace
 from chef.mtopt.tasks import TaskFamily
-from chef.stages import episodes as seeded_episodes
+from chef.utils import seeds
 
 Policy = Callable[[Mapping[str, np.ndarray]], np.ndarray]
 
 
 def episode_seed(seed: int, task_id: int, episode: int) -> int:
     """The reset seed of evaluation episode `episode` of task `task_id` (the family's order) under
-    evaluation seed `seed`: the project's seed stream (`chef.stages.episodes.episode_seed`) with the
+    evaluation seed `seed`: the project's seed stream (`chef.utils.seeds.episode_seed`) with the
     task as its stream; a 32-bit draw, unlike collection's chain seeds (`collection.chain_seed`)."""
-    return seeded_episodes.episode_seed(seed, task_id, episode)
+    return seeds.episode_seed(seed, task_id, episode)
 
 
 def placed_object(task: str) -> str:

@@ -82,11 +82,6 @@ def episode_success(final_reward: np.ndarray) -> tuple[bool, ...]:
     return tuple(bool(r >= SUCCESS_THRESHOLD) for r in np.asarray(final_reward))
 
 
-def episode_seed(seed: int, stream: int, episode: int) -> int:
-    """The seed episode `episode` of seed stream `stream` (an actor's id) is reset with (and records)."""
-    return int(np.random.SeedSequence([seed, stream, episode]).generate_state(1)[0])
-
-
 def task_metrics(result: EpisodeResult, task_names: Sequence[str]) -> dict[str, float]:
     """'episode_return/<task>' and 'success/<task>' of every task; `task_names` name the reward columns."""
     row = {f"episode_return/{t}": float(r) for t, r in zip(task_names, result.returns)}

@@ -12,6 +12,7 @@ from chef.agents.mpo.actor import MPOActor, StaticVariableSource
 from chef.data import rlds_writer
 from chef.results.stats import SuccessCount
 from chef.stages import checkpoints, components, episodes
+from chef.utils import seeds
 from rgb_stacking_env import object_sets, render
 
 TEST_TRIPLETS = ("1", "2", "3", "4", "5")
@@ -53,7 +54,7 @@ def seed_stream(object_set: str) -> int:
 
 def episode_seed(seed: int, object_set: str, episode: int) -> int:
     """The seed evaluation episode `episode` of `object_set` is reset with (and records)."""
-    return episodes.episode_seed(seed, seed_stream(object_set), episode)
+    return seeds.episode_seed(seed, seed_stream(object_set), episode)
 
 
 def evaluate(

@@ -11,9 +11,10 @@ from chef.data import rlds_writer
 from chef.replay import variables
 from chef.stages import components, episodes
 from chef.utils import metrics as metrics_lib
+from chef.utils import seeds
 from rgb_stacking_env import object_sets
 
-# The evaluator's seed stream (`episodes.episode_seed`): the actor id COLLECT's evaluator used to
+# The evaluator's seed stream (`seeds.episode_seed`): the actor id COLLECT's evaluator used to
 # run under, so its episodes keep their seeds.
 SEED_STREAM = 10_000
 METRICS_NAME = "evaluator"
@@ -31,7 +32,7 @@ def run_evaluator(
     `evaluated_tasks[i % len]` (`config.evaluator.tasks`, () = every head), then fetches the newest
     parameters and pauses `config.evaluator.period_s`.
 
-    Episode i is reset with `episodes.episode_seed(config.seed, SEED_STREAM, i)`, the seed its metadata
+    Episode i is reset with `seeds.episode_seed(config.seed, SEED_STREAM, i)`, the seed its metadata
     records; a restarted evaluator appends to its dataset and continues its seed sequence.
     """
     spec = components.StageSpec.from_config(config)
@@ -39,7 +40,7 @@ def run_evaluator(
     builder = spec.mpo_builder()
     writer = rlds_writer.EpisodeWriter(dataset_dir, tasks.reward_names, environment=spec.environment)
     first_episode = writer.num_episodes
-    seed = episodes.episode_seed(config.seed, SEED_STREAM, first_episode)
+    seed = seeds.episode_seed(config.seed, SEED_STREAM, first_episode)
     env = spec.make_env(seed)
     policy, _ = builder.make_networks()
     variable_client = variables.VariableClient(replay_address, spec.replay.variables_table)
@@ -47,7 +48,7 @@ def run_evaluator(
     metrics = metrics_lib.MetricsWriter(metrics_dir, METRICS_NAME)
     episode = first_episode
     while max_episodes is None or episode < first_episode + max_episodes:
-        episode_seed = episodes.episode_seed(config.seed, SEED_STREAM, episode)
+        episode_seed = seeds.episode_seed(config.seed, SEED_STREAM, episode)
         task = evaluated[episode % len(evaluated)]
         result = episodes.run_episode(
             env, actor, [tasks.head(task)], config.env.episode_length, [writer], seed=episode_seed

@@ -26,7 +26,7 @@ from chef.replay import dataset as replay_dataset
 from chef.replay import server as server_lib
 from chef.stages import checkpoints, components, episodes
 from chef.utils import metrics as metrics_lib
-from chef.utils import periods
+from chef.utils import periods, seeds
 from rgb_stacking_env import object_sets
 
 Config = Mapping[str, Any]
@@ -186,7 +186,7 @@ def run_actor(
     A `config.actors.scripted_fraction` share of episodes is driven by the noisy scripted stacking
     policy instead (task_sequence ('scripted',), no scheduler update, transitions marked
     extras['demonstration'] = 1).
-    Episode i is reset with `episodes.episode_seed(config.seed, actor_id, i)`, the seed its metadata
+    Episode i is reset with `seeds.episode_seed(config.seed, actor_id, i)`, the seed its metadata
     records; the dataset's `environment` metadata rebuilds the environment (`chef-replay-episode`).
     A restarted actor appends to its dataset and continues its seed sequence.
     """
@@ -195,7 +195,7 @@ def run_actor(
     builder = spec.mpo_builder()
     writer = rlds_writer.EpisodeWriter(dataset_dir, tasks.reward_names, environment=spec.environment)
     first_episode = writer.num_episodes
-    seed = episodes.episode_seed(config.seed, actor_id, first_episode)
+    seed = seeds.episode_seed(config.seed, actor_id, first_episode)
     scheduler = scheduler_lib.Scheduler(spec.scheduler, seed=seed)
     env = spec.make_env(seed)
     policy, _ = builder.make_networks()
@@ -214,7 +214,7 @@ def run_actor(
     main_column = tasks.reward_column(spec.scheduler.main_task)
     episode = first_episode
     while max_episodes is None or episode < first_episode + max_episodes:
-        episode_seed = episodes.episode_seed(config.seed, actor_id, episode)
+        episode_seed = seeds.episode_seed(config.seed, actor_id, episode)
         is_scripted = rng.uniform() < spec.actors.scripted_fraction
         to_replay = episodes.SelectKeys(
             adder, spec.network.observation_keys, extras={types.DEMONSTRATION: np.float32(is_scripted)}
