@@ -4,8 +4,11 @@ MT-Opt starts from scripted policies with low success rates. `NoisyPickPlace`
 drives the phases of `rgb_stacking_env.scripted_policy` for any object: the
 pick segment approaches, descends on, closes on and lifts an object; the place
 segment carries what it holds over a target object, lowers, opens and
-retreats. Noise makes them imperfect: an xy offset drawn once per segment
-(the policy aims beside the object) and Gaussian noise on every velocity
+retreats. The pick turns the fingers across the nearest pair of the object's faces; as in the
+benchmark's own scripted policy, a grasp that closes on nothing or loses the object while lifting
+starts the approach over across the other pair (one pair of some objects' faces is slanted, and
+fingers closed across it squeeze the object out). Noise makes them imperfect: an xy offset drawn
+once per segment (the policy aims beside the object) and Gaussian noise on every velocity
 command. With `random_action_probability` a decision's arm velocities are instead uniform in
 the action box, as QT-Opt's epsilon exploration (offline, a Q-function only learns the effect
 of actions that the data varies); its gripper keeps the phase's command, so exploration does
@@ -23,7 +26,15 @@ import numpy as np
 from chef.mtopt.rgb_tasks import COLOURS, resting_half_heights
 from rgb_stacking_env.observations import OBJECT_POSES_KEY
 from rgb_stacking_env.rewards import BASKET_FLOOR_Z, REWARD_STATE_KEY, RewardState
-from rgb_stacking_env.scripted_policy import Phase, horizontal_face_yaw, within_wrist_range, wrap_angle, yaw_of
+from rgb_stacking_env.scripted_policy import (
+    CLOSED_ON_NOTHING,
+    LOST,
+    Phase,
+    horizontal_face_yaw,
+    within_wrist_range,
+    wrap_angle,
+    yaw_of,
+)
 from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY, MAX_YAW_RATE, WORKSPACE_HIGH, WORKSPACE_LOW
 
 _GAIN = 3.0  # 1/s, position P-gain.
@@ -41,6 +52,7 @@ _NEXT_PHASE = {
     Phase.APPROACH: Phase.DESCEND,
     Phase.DESCEND: Phase.CLOSE,
     Phase.CLOSE: Phase.LIFT,
+    Phase.LIFT: Phase.APPROACH,  # A failed grasp (`_grasp_failed`).
     Phase.CARRY: Phase.LOWER,
     Phase.LOWER: Phase.OPEN,
     Phase.OPEN: Phase.RETREAT,
@@ -94,6 +106,9 @@ class NoisyPickPlace:
         self.phase = Phase.APPROACH
         self._steps = 0
         self._offset = np.zeros(2)
+        # After a failed grasp, the pair of faces to grasp across: 0 at the face-axis yaw, 1 across
+        # the other pair; None before (the nearest pair).
+        self._face_pair: int | None = None
 
     def reset(self, first_observation: Mapping[str, np.ndarray]) -> None:
         """At each environment reset: measures the objects' half-heights at rest."""
@@ -106,7 +121,7 @@ class NoisyPickPlace:
     def start_pick(self, colour: str) -> None:
         if colour not in COLOURS:
             raise ValueError(f"unknown object colour {colour!r}; valid: {COLOURS}")
-        self.held, self.target = colour, None
+        self.held, self.target, self._face_pair = colour, None, None
         self._begin(Phase.APPROACH)
 
     def start_place(self, target: str) -> None:
@@ -128,10 +143,11 @@ class NoisyPickPlace:
         half = self._half_heights[self.held]
         aim = obj[:2] + self._offset
         if self.phase == Phase.APPROACH:
-            index = COLOURS.index(self.held)
+            face_yaw = horizontal_face_yaw(observation[OBJECT_POSES_KEY][COLOURS.index(self.held), 3:])
             pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][0, 3:])  # newest first
-            yaw_error = wrap_angle(horizontal_face_yaw(observation[OBJECT_POSES_KEY][index, 3:]) - pinch_yaw, np.pi / 2)
-            yaw_error = within_wrist_range(yaw_error, observation, np.pi / 2)
+            period = np.pi / 2 if self._face_pair is None else np.pi  # Either pair, or the one chosen.
+            yaw_error = wrap_angle(face_yaw + (self._face_pair or 0) * np.pi / 2 - pinch_yaw, period)
+            yaw_error = within_wrist_range(yaw_error, observation, period)
             target = np.array([aim[0], aim[1], obj[2] + half + _HOVER])
             reached = np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED
             return target, yaw_error, reached or self._steps > 120
@@ -141,7 +157,7 @@ class NoisyPickPlace:
         if self.phase == Phase.CLOSE:
             return pinch, 0.0, self._steps >= _CLOSE_STEPS
         if self.phase == Phase.LIFT:
-            return np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]]), 0.0, False
+            return np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]]), 0.0, _grasp_failed(state, pinch, obj)
         support = positions[self.target]
         support_top = support[2] + self._half_heights[self.target]
         offset = pinch - obj  # Keep the grasp offset while carrying.
@@ -162,6 +178,8 @@ class NoisyPickPlace:
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
         target, yaw_error, phase_done = self._phase_target(observation, state)
         if phase_done:  # Act in the next phase at once: the state that ends a phase gets its action.
+            if self.phase == Phase.LIFT:  # The grasp failed: approach again across the other faces.
+                self._face_pair = 1 - _face_pair_across(observation, self.held)
             self.phase, self._steps = _NEXT_PHASE[self.phase], 0
             target, yaw_error, _ = self._phase_target(observation, state)
         self._steps += self._period
@@ -177,6 +195,18 @@ class NoisyPickPlace:
         if flip_probability and self._rng.random() < flip_probability:
             close = not close
         return np.array([*velocity, yaw_rate, 1.0 if close else -1.0], np.float32)
+
+
+def _face_pair_across(observation: Mapping[str, np.ndarray], colour: str) -> int:
+    """The pair of `colour`'s faces the fingers are across now (0: at the face-axis yaw, 1: the other)."""
+    face_yaw = horizontal_face_yaw(observation[OBJECT_POSES_KEY][COLOURS.index(colour), 3:])
+    pinch_yaw = yaw_of(observation["sawyer/pinch/pose"][0, 3:])
+    return int(abs(wrap_angle(face_yaw - pinch_yaw, np.pi)) > np.pi / 4)
+
+
+def _grasp_failed(state: RewardState, pinch: np.ndarray, obj: np.ndarray) -> bool:
+    """Whether the fingers closed on nothing or the object left the hand."""
+    return bool(state.gripper_angle >= CLOSED_ON_NOTHING or np.linalg.norm(pinch - obj) > LOST)
 
 
 def random_arm_action(rng: np.random.Generator) -> tuple[np.ndarray, float]:

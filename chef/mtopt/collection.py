@@ -53,7 +53,7 @@ SegmentEnd = Callable[[dm_env.Environment, int, str, dict[str, bool]], None]
 @dataclasses.dataclass(frozen=True)
 class CollectionConfig:
     num_chains: int = 100
-    pick_steps: int = 250  # Control steps (20 Hz): long enough to lift (benchmarks/mtopt_segments.py).
+    pick_steps: int = 300  # Control steps (20 Hz): long enough to lift (benchmarks/mtopt_segments.py).
     place_steps: int = 150
     aim_noise: float = 0.01  # m, per-segment xy aiming offset std.
     action_noise: float = 0.3  # Velocity noise std as a fraction of the bound.

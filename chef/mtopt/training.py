@@ -44,7 +44,7 @@ class GridConfig:
     n_step: int = 1
     success_fraction: float = 0.5  # Re-balanced sampler: successes per task's share.
     eval_episodes: int = 5  # Per task and cell.
-    pick_steps: int = 250  # Control steps (20 Hz) per segment (benchmarks/mtopt_segments.py).
+    pick_steps: int = 300  # Control steps (20 Hz) per segment (benchmarks/mtopt_segments.py).
     place_steps: int = 150
     decision_period: int = 1  # Control steps per agent decision; must match the dataset's.
     # Reference row ablation.BC_CELL: per-task behaviour cloning on the f_skill success pools (0 = no row).

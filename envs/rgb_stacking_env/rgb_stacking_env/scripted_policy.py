@@ -31,8 +31,8 @@ _REACHED = 0.006  # m
 _ALIGNED = 0.05  # rad
 _ALIGNED_XY = 0.006  # m, red over blue before lowering.
 _FINGERTIP_CLEARANCE = 0.018  # m, lowest pinch height above the floor: closing fingers dip below it.
-_CLOSED_ON_NOTHING = 250.0  # finger reading of an empty, fully closed gripper.
-_LOST = 0.04  # m between pinch and red: red is no longer in the hand.
+CLOSED_ON_NOTHING = 250.0  # finger reading of an empty, fully closed gripper.
+LOST = 0.04  # m between the pinch and a held object: it is no longer in the hand.
 _CLOSE_STEPS = 16  # 0.8 s: the fingers need ~1 s to close fully.
 _OPEN_STEPS = 12
 _WRIST_MARGIN = 0.1  # rad kept from the ends of the wrist range.
@@ -118,7 +118,7 @@ class ScriptedStackingPolicy:
         self._phase_steps += 1
 
         holding = self.phase in (Phase.LIFT, Phase.CARRY, Phase.LOWER)
-        if holding and (state.gripper_angle >= _CLOSED_ON_NOTHING or np.linalg.norm(pinch - red) > _LOST):
+        if holding and (state.gripper_angle >= CLOSED_ON_NOTHING or np.linalg.norm(pinch - red) > LOST):
             self._failed_grasps += 1
             self._advance(Phase.APPROACH)  # the grasp failed or slipped: try across the other faces
         yaw_error = 0.0
