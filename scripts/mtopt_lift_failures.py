@@ -1,0 +1,163 @@
+"""Where lift episodes fail, per policy: one JSON line per (policy, lift task).
+
+Trains one ablation cell (`--cell`, as chef-mtopt-ablation does) and, per lift task, behaviour
+cloning on the task's f_skill successes (as the ablation's BC row), then runs each policy for
+`--eval` episodes of every lift task from the evaluation's seeded initial states
+(`chef.mtopt.evaluation.episode_seed`: the states the ablation's rows are evaluated on), next to
+the noise-free scripted pick and the uniform random policy. Each episode ends in one of:
+- lifted: the task succeeded;
+- held, not lifted: at some decision the fingers held (the grasp flag) an object the task lifts,
+  with the pinch within `LOST` of its centre, but the task did not succeed;
+- never reached: never held, and the pinch never came within `_REACH` of such an object's centre;
+- reached, never closed there: it did, but no decision commanded a close while it was there;
+- closed there, never held: it closed there, but the fingers never held the object.
+Each line also gives the median decision of the first reach and of the first hold.
+
+  .venv/bin/python scripts/mtopt_lift_failures.py --config=mtopt:state \
+      --config.dataset_dir=runs/p21_data_seed0/mtopt_ablation/dataset,runs/p21_data_seed1/mtopt_ablation/dataset \
+      --config.decision_period=10 --config.grid.n_step=5 --config.grid.num_steps=7000 \
+      --config.qtopt.conservative_weight=1.0 --config.qtopt.conservative_actions=cem --cell=skill_p/rebalanced --eval=32
+"""
+
+from chef.launch import cli  # isort: skip  (first: the command-line contract, before JAX and TensorFlow)
+
+import json
+from typing import Callable
+
+import numpy as np
+from absl import flags
+
+from chef import wrappers
+from chef.launch import flags as launch_flags
+from chef.mtopt import bc_reference, decisions, evaluation, launch_setup, rgb_tasks, training
+from chef.mtopt.bootstrap import NoisyPickPlace, random_arm_action
+from rgb_stacking_env.scripted_policy import LOST
+
+_CONFIG = launch_flags.define_config("mtopt:state", "Ablation config; `dataset_dir` names the datasets.")
+_CELL = flags.DEFINE_string("cell", "skill_p/rebalanced", "Impersonation strategy / sampler of the QT-Opt cell.")
+_EVAL = flags.DEFINE_integer("eval", 32, "Episodes per (policy, lift task).")
+_REACH = 0.02  # m between the pinch and an object's centre: the fingers are around it.
+_LIFTS = ("lift-any", "lift-red", "lift-green", "lift-blue")
+OUTCOMES = ("lifted", "held, not lifted", "never reached", "reached, never closed there", "closed there, never held")
+
+
+def _colours(task: str) -> tuple[str, ...]:
+    return rgb_tasks.COLOURS if task == "lift-any" else (task.removeprefix("lift-"),)
+
+
+def episode_outcome(states: list[dict], closes: list[bool], task: str, success: bool) -> tuple[str, int, int]:
+    """(outcome, first decision within reach or -1, first decision holding or -1) of one episode from
+    the simulation state before each decision (`rgb_tasks.final_state_from_simulation`) and whether
+    that decision commanded a close."""
+    distance = [min(np.linalg.norm(s["tcp/position"] - s[f"{c}/position"]) for c in _colours(task)) for s in states]
+    near = [d < _REACH for d in distance]
+    held = [bool(s["gripper/grasped"]) and d < LOST for s, d in zip(states, distance)]
+    first_near = near.index(True) if any(near) else -1
+    first_held = held.index(True) if any(held) else -1
+    if success:
+        outcome = OUTCOMES[0]
+    elif first_held >= 0:
+        outcome = OUTCOMES[1]
+    elif first_near < 0:
+        outcome = OUTCOMES[2]
+    elif not any(n and c for n, c in zip(near, closes)):
+        outcome = OUTCOMES[3]
+    else:
+        outcome = OUTCOMES[4]
+    return outcome, first_near, first_held
+
+
+def run_lift_episodes(
+    env, policy_for: Callable[[], Callable], family, task: str, episodes: int, pick_steps: int, period: int, seed: int
+) -> dict:
+    """`episodes` of `task` by a fresh policy from `policy_for()` each, from the evaluation's seeded
+    initial states, ending at success as in evaluation; the outcome counts and median decisions."""
+    stepper = decisions.with_decision_period(env, period)
+    spec, counts, reach, hold = family.task(task), dict.fromkeys(OUTCOMES, 0), [], []
+    for episode in range(episodes):
+        timestep = wrappers.reset(stepper, evaluation.episode_seed(seed, family.task_id(task), episode))
+        policy, states, closes = policy_for(timestep.observation), [], []
+        success = False
+        for _ in range(decisions.num_decisions(pick_steps, period)):
+            states.append(rgb_tasks.final_state_from_simulation(env.simulation))
+            action = np.asarray(policy(timestep.observation))
+            closes.append(bool(action[-1] > 0))
+            timestep = stepper.step(action)
+            success = bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation)))
+            if success or timestep.last():
+                break
+        outcome, first_near, first_held = episode_outcome(states, closes, task, success)
+        counts[outcome] += 1
+        reach += [first_near] if first_near >= 0 else []
+        hold += [first_held] if first_held >= 0 else []
+    return {
+        **counts,
+        "median_first_reach": float(np.median(reach)) if reach else None,
+        "median_first_hold": float(np.median(hold)) if hold else None,
+    }
+
+
+def main():
+    config = _CONFIG.value
+    setup = launch_setup.from_config(config)
+    family, grid, period, seed = setup.family, setup.grid, setup.decision_period, config.seed
+    strategy, sampler = _CELL.value.split("/")
+    env = launch_setup.make_env(config, setup)
+    table = launch_setup.load_table(launch_setup.bootstrap_dataset(config, setup, env, ""), setup)
+    low, high = training.q_action_bounds(env, grid)
+    learner, _ = training.make_learner(table, family, strategy, sampler, setup.qtopt, grid, low, high, seed)
+    training.train_learner(learner, grid.num_steps, _CELL.value)
+    actor = training.qtopt_builder(setup.qtopt, family, low, high).make_actor(
+        learner.network, learner, task_id=0, epsilon=0.0, seed=seed
+    )
+    action_min, action_max = training.action_bounds(env)
+    pools = training.strategy_pools(table, family, "skill", grid, seed)
+    statistics = training.vector_statistics(table, setup.qtopt)
+    rng = np.random.default_rng(seed)
+
+    def scripted(colour: str) -> Callable:
+        def make(first_observation):
+            policy = NoisyPickPlace(0.0, 0.0, rng, period)
+            policy.reset(first_observation)
+            policy.start_pick(colour)
+            return policy
+
+        return make
+
+    def uniform_random(_):
+        def act(observation):
+            velocity, yaw_rate = random_arm_action(rng)
+            return np.array([*velocity, yaw_rate, rng.choice([-1.0, 1.0])], np.float32)
+
+        return act
+
+    for task in _LIFTS:
+        actor.task_id = family.task_id(task)
+        bc = bc_reference.train_task_policy(
+            table, pools[task]["success"], setup.qtopt, grid.bc_steps, grid.bc_learning_rate,
+            action_min, action_max, statistics, seed, name=task,
+        )  # fmt: skip
+        colour = str(rng.choice(rgb_tasks.COLOURS)) if task == "lift-any" else task.removeprefix("lift-")
+        policies = {
+            f"qtopt {_CELL.value}": lambda _: actor.select_action,
+            "bc (f_skill successes)": lambda _: bc,
+            "scripted pick, noise-free": scripted(colour),
+            "uniform random": uniform_random,
+        }
+        for name, policy_for in policies.items():
+            row = run_lift_episodes(env, policy_for, family, task, _EVAL.value, grid.pick_steps, period, seed)
+            print(json.dumps({"name": "mtopt_lift_failures", "policy": name, "task": task, **row}), flush=True)
+
+
+def validate():
+    config = _CONFIG.value
+    if not config.dataset_dir:
+        cli.fail("--config.dataset_dir must name the dataset(s) to train on")
+    if launch_setup.from_config(config).grid.terminate:
+        cli.fail("grid.terminate_fraction must be 0: the lift episodes here run without the TERMINATE switch")
+    if _CELL.value.count("/") != 1:
+        cli.fail(f"--cell must be strategy/sampler, got {_CELL.value!r}")
+
+
+if __name__ == "__main__":
+    cli.run(main, validate)
