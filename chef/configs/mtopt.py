@@ -76,9 +76,9 @@ def _state_collection() -> ml_collections.ConfigDict:
     """The bootstrap collection of the 'state' ablation. Velocity noise is per decision, held for
     decision_period control steps. Exploration: per decision, uniform random arm velocities (the
     gripper keeps the phase's command) and rare gripper flips, rarer where the gripper holds an
-    object (chef.mtopt.bootstrap). With these settings the scripted pick lifted in 75 % of 60 chains
-    and 98 % of places after a lift succeeded (67 % and 100 % without exploration; 5 % of picks with
-    flips at 0.5; docs/mt_opt.md)."""
+    object (chef.mtopt.bootstrap). With these settings, before the second grasp and with 250-step
+    picks (session 12), the scripted pick lifted in 75 % of 60 chains and 98 % of places after a lift
+    succeeded (67 % and 100 % without exploration; 5 % of picks with flips at 0.5; docs/mt_opt.md)."""
     return ml_collections.ConfigDict(
         dict(
             num_chains=300,

@@ -1,4 +1,5 @@
-"""The project's seed stream: the seed every seeded episode is reset with (and records)."""
+"""The project's seed stream: the seed an actor's, an evaluator's or an evaluation's episode is
+reset with (MT-Opt's collection draws its chain seeds otherwise: `chef.mtopt.collection.chain_seed`)."""
 
 import numpy as np
 
