@@ -11,7 +11,10 @@ the noise-free scripted pick and the uniform random policy. Each episode ends in
 - never reached: never held, and the pinch never came within `_REACH` of such an object's centre;
 - reached, never closed there: it did, but no decision commanded a close while it was there;
 - closed there, never held: it closed there, but the fingers never held the object.
-Each line also gives the median decision of the first reach and of the first hold. `_REACH` (2 cm,
+Each line also gives the median decision of the first reach and of the first hold, the median
+closest approach (cm), and `approach_cosine`: over the decisions before the first reach, the mean
+cosine between the commanded linear velocity and the direction from the pinch to the nearest
+object the task lifts (1: straight at it; 0 on average for random directions). `_REACH` (2 cm,
 the fingers around the object) is stricter than the reach-* tasks' 3 cm. The initial states are the
 evaluation's; QT-Opt's CEM draws are not (its key advances with every action), so a cell's
 episodes here are not the ablation's episodes. Tasks whose f_skill pool holds no success get no
@@ -71,6 +74,19 @@ def episode_outcome(states: list[dict], closes: list[bool], task: str, success: 
     return outcome, first_near, first_held
 
 
+def approach_cosines(states: list[dict], velocities: list[np.ndarray], task: str) -> list[float]:
+    """Per decision before the first within `_REACH` of an object `task` lifts: the cosine between the
+    commanded linear velocity [3] and the direction from the pinch to the nearest such object."""
+    cosines = []
+    for state, velocity in zip(states, velocities):
+        offsets = [state[f"{c}/position"] - state["tcp/position"] for c in _colours(task)]
+        offset = min(offsets, key=np.linalg.norm)
+        if np.linalg.norm(offset) < _REACH:
+            break
+        cosines.append(float(velocity @ offset / max(np.linalg.norm(velocity) * np.linalg.norm(offset), 1e-9)))
+    return cosines
+
+
 def run_lift_episodes(
     env,
     policy_for: Callable[[dict], Callable],
@@ -85,14 +101,16 @@ def run_lift_episodes(
     initial states, ending at success as in evaluation; the outcome counts and median decisions."""
     stepper = decisions.with_decision_period(env, period)
     spec, counts, reach, hold = family.task(task), dict.fromkeys(OUTCOMES, 0), [], []
+    closest, cosines = [], []
     for episode in range(episodes):
         timestep = wrappers.reset(stepper, evaluation.episode_seed(seed, family.task_id(task), episode))
-        policy, states, closes = policy_for(timestep.observation), [], []
+        policy, states, closes, velocities = policy_for(timestep.observation), [], [], []
         success = False
         for _ in range(decisions.num_decisions(pick_steps, period)):
             states.append(rgb_tasks.final_state_from_simulation(env.simulation))
             action = np.asarray(policy(timestep.observation))
             closes.append(bool(action[-1] > 0))
+            velocities.append(action[:3])
             timestep = stepper.step(action)
             success = bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation)))
             if success or timestep.last():
@@ -101,10 +119,15 @@ def run_lift_episodes(
         counts[outcome] += 1
         reach += [first_near] if first_near >= 0 else []
         hold += [first_held] if first_held >= 0 else []
+        positions = [[s[f"{c}/position"] - s["tcp/position"] for c in _colours(task)] for s in states]
+        closest.append(100 * min(np.linalg.norm(o) for offsets in positions for o in offsets))
+        cosines += approach_cosines(states, velocities, task)
     return {
         **counts,
         "median_first_reach": float(np.median(reach)) if reach else None,
         "median_first_hold": float(np.median(hold)) if hold else None,
+        "median_closest_cm": round(float(np.median(closest)), 1),
+        "approach_cosine": round(float(np.mean(cosines)), 3) if cosines else None,
     }
 
 
