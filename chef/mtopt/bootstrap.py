@@ -109,7 +109,6 @@ class NoisyPickPlace:
         # After a failed grasp, the pair of faces to grasp across: 0 at the face-axis yaw, 1 across
         # the other pair; None before (the nearest pair).
         self._face_pair: int | None = None
-        self._grasped_across = 0  # The pair the fingers were turned across when the descent began.
 
     def reset(self, first_observation: Mapping[str, np.ndarray]) -> None:
         """At each environment reset: measures the objects' half-heights at rest."""
@@ -179,10 +178,9 @@ class NoisyPickPlace:
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
         target, yaw_error, phase_done = self._phase_target(observation, state)
         if phase_done:  # Act in the next phase at once: the state that ends a phase gets its action.
-            if self.phase == Phase.APPROACH:  # The fingers keep this yaw until the grasp.
-                self._grasped_across = _face_pair_across(observation, self.held)
-            if self.phase == Phase.LIFT:  # The grasp failed: approach again across the other faces.
-                self._face_pair = 1 - self._grasped_across
+            if self.phase == Phase.LIFT:  # The grasp failed: approach again across the other faces,
+                # measured now (a squeezed-out object may have turned; docs/mt_opt.md, session 21).
+                self._face_pair = 1 - _face_pair_across(observation, self.held)
             self.phase, self._steps = _NEXT_PHASE[self.phase], 0
             target, yaw_error, _ = self._phase_target(observation, state)
         self._steps += self._period
