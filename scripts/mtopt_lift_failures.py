@@ -36,7 +36,7 @@ from absl import flags
 
 from chef import wrappers
 from chef.launch import flags as launch_flags
-from chef.mtopt import bc_reference, decisions, evaluation, launch_setup, rgb_tasks, training
+from chef.mtopt import ablation, bc_reference, decisions, evaluation, launch_setup, rgb_tasks, training
 from chef.mtopt.bootstrap import NoisyPickPlace, random_arm_action
 from rgb_stacking_env.scripted_policy import LOST
 
@@ -52,11 +52,16 @@ def _colours(task: str) -> tuple[str, ...]:
     return rgb_tasks.COLOURS if task == "lift-any" else (task.removeprefix("lift-"),)
 
 
+def nearest_offset(state: dict, task: str) -> np.ndarray:
+    """[3] from the pinch to the centre of the nearest object `task` lifts."""
+    return min((state[f"{c}/position"] - state["tcp/position"] for c in _colours(task)), key=np.linalg.norm)
+
+
 def episode_outcome(states: list[dict], closes: list[bool], task: str, success: bool) -> tuple[str, int, int]:
     """(outcome, first decision within reach or -1, first decision holding or -1) of one episode from
     the simulation state before each decision (`rgb_tasks.final_state_from_simulation`) and whether
     that decision commanded a close."""
-    distance = [min(np.linalg.norm(s["tcp/position"] - s[f"{c}/position"]) for c in _colours(task)) for s in states]
+    distance = [float(np.linalg.norm(nearest_offset(s, task))) for s in states]
     near = [d < _REACH for d in distance]
     held = [bool(s["gripper/grasped"]) and d < LOST for s, d in zip(states, distance)]
     first_near = near.index(True) if any(near) else -1
@@ -79,8 +84,7 @@ def approach_cosines(states: list[dict], velocities: list[np.ndarray], task: str
     commanded linear velocity [3] and the direction from the pinch to the nearest such object."""
     cosines = []
     for state, velocity in zip(states, velocities):
-        offsets = [state[f"{c}/position"] - state["tcp/position"] for c in _colours(task)]
-        offset = min(offsets, key=np.linalg.norm)
+        offset = nearest_offset(state, task)
         if np.linalg.norm(offset) < _REACH:
             break
         cosines.append(float(velocity @ offset / max(np.linalg.norm(velocity) * np.linalg.norm(offset), 1e-9)))
@@ -105,22 +109,22 @@ def run_lift_episodes(
     for episode in range(episodes):
         timestep = wrappers.reset(stepper, evaluation.episode_seed(seed, family.task_id(task), episode))
         policy, states, closes, velocities = policy_for(timestep.observation), [], [], []
-        success = False
+        state, success = rgb_tasks.final_state_from_simulation(env.simulation), False
         for _ in range(decisions.num_decisions(pick_steps, period)):
-            states.append(rgb_tasks.final_state_from_simulation(env.simulation))
+            states.append(state)
             action = np.asarray(policy(timestep.observation))
             closes.append(bool(action[-1] > 0))
             velocities.append(action[:3])
             timestep = stepper.step(action)
-            success = bool(spec.success(rgb_tasks.final_state_from_simulation(env.simulation)))
+            state = rgb_tasks.final_state_from_simulation(env.simulation)
+            success = bool(spec.success(state))
             if success or timestep.last():
                 break
         outcome, first_near, first_held = episode_outcome(states, closes, task, success)
         counts[outcome] += 1
         reach += [first_near] if first_near >= 0 else []
         hold += [first_held] if first_held >= 0 else []
-        positions = [[s[f"{c}/position"] - s["tcp/position"] for c in _colours(task)] for s in states]
-        closest.append(100 * min(np.linalg.norm(o) for offsets in positions for o in offsets))
+        closest.append(100 * min(float(np.linalg.norm(nearest_offset(s, task))) for s in states))
         cosines += approach_cosines(states, velocities, task)
     return {
         **counts,
@@ -139,8 +143,7 @@ def main():
     env = launch_setup.make_env(config, setup)
     table = launch_setup.load_table(launch_setup.bootstrap_dataset(config, setup, env, ""), setup)
     low, high = training.q_action_bounds(env, grid)
-    learner, _ = training.make_learner(table, family, strategy, sampler, setup.qtopt, grid, low, high, seed)
-    training.train_learner(learner, grid.num_steps, _CELL.value)
+    learner, _ = ablation.train_cell(table, family, strategy, sampler, setup.qtopt, grid, low, high, seed)
     actor = training.qtopt_builder(setup.qtopt, family, low, high).make_actor(
         learner.network, learner, task_id=0, epsilon=0.0, seed=seed
     )
