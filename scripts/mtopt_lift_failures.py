@@ -12,12 +12,25 @@ the noise-free scripted pick and the uniform random policy. Each episode ends in
 - reached, never closed there: it did, but no decision commanded a close while it was there;
 - closed there, never held: it closed there, but the fingers never held the object.
 Each line also gives the median decision of the first reach and of the first hold, the median
-closest approach (cm), and `approach_cosine`: over the decisions before the first reach, the mean
-cosine between the commanded linear velocity and the direction from the pinch to the nearest
-object the task lifts (1: straight at it; 0 on average for random directions). `_REACH` (2 cm,
-the fingers around the object) is stricter than the reach-* tasks' 3 cm. The initial states are the
-evaluation's; QT-Opt's CEM draws are not (its key advances with every action), so a cell's
-episodes here are not the ablation's episodes. Tasks whose f_skill pool holds no success get no
+closest approach (cm), and, as means over the decisions before the first reach:
+- `approach_cosine`: the cosine between the commanded linear velocity and the direction from the
+  pinch to the nearest object the task lifts (1: straight at it; 0 on average for random
+  directions);
+- over those of them with the object at least `_REACH` away horizontally (the others hover over
+  it or descend onto it), split by whether the vertical distance is at least the horizontal
+  one (`descending`: the scripted pick's approach, which moves both ways at once and levels out
+  over the object) or not (`level`: beside the object, near its height):
+  - `approach_cosine_xy`: the same cosine between the horizontal components (both groups);
+  - `level_share`: the share of the approach's decisions that are level, and `level_close_share`:
+    the share of those that command a close;
+  - `q_xy_argmax_cosine_<group>` and `q_xy_correlation_<group>`: how the cell's Q for the task
+    ranks directions of horizontal motion at the velocity bound, the action's other dimensions
+    kept (`q_profile.horizontal_direction_profile`): the cosine between Q's best direction and
+    the horizontal direction to the object, and the Pearson correlation over the directions
+    between Q and that cosine (None where a group is empty).
+`_REACH` (2 cm, the fingers around the object) is stricter than the reach-* tasks' 3 cm. The
+initial states are the evaluation's; QT-Opt's CEM draws are not (its key advances with every
+action), so a cell's episodes here are not the ablation's episodes. Tasks whose f_skill pool holds no success get no
 BC line (the ablation's BC row scores them 0).
 
   .venv/bin/python scripts/mtopt_lift_failures.py --config=mtopt:state \
@@ -31,14 +44,16 @@ from chef.launch import cli  # isort: skip  (first: the command-line contract, b
 import json
 from typing import Callable
 
+import jax
 import numpy as np
 from absl import flags
 
 from chef import wrappers
 from chef.launch import flags as launch_flags
-from chef.mtopt import ablation, bc_reference, decisions, evaluation, launch_setup, rgb_tasks, training
+from chef.mtopt import ablation, bc_reference, decisions, evaluation, launch_setup, q_profile, rgb_tasks, training
 from chef.mtopt.bootstrap import NoisyPickPlace, random_arm_action
 from rgb_stacking_env.scripted_policy import LOST
+from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY
 
 _CONFIG = launch_flags.define_config("mtopt:state", "Ablation config; `dataset_dir` names the datasets.")
 _CELL = flags.DEFINE_string("cell", "skill_p/rebalanced", "Impersonation strategy / sampler of the QT-Opt cell.")
@@ -79,16 +94,37 @@ def episode_outcome(states: list[dict], closes: list[bool], task: str, success: 
     return outcome, first_near, first_held
 
 
-def approach_cosines(states: list[dict], velocities: list[np.ndarray], task: str) -> list[float]:
-    """Per decision before the first within `_REACH` of an object `task` lifts: the cosine between the
-    commanded linear velocity [3] and the direction from the pinch to the nearest such object."""
-    cosines = []
-    for state, velocity in zip(states, velocities):
-        offset = nearest_offset(state, task)
-        if np.linalg.norm(offset) < _REACH:
-            break
-        cosines.append(float(velocity @ offset / max(np.linalg.norm(velocity) * np.linalg.norm(offset), 1e-9)))
-    return cosines
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the angle between two vectors (0 if either is 0)."""
+    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-9))
+
+
+def approach_group(offset: np.ndarray) -> str | None:
+    """'descending' or 'level' (the module docstring) for an offset [3] from the pinch to an object,
+    None within `_REACH` horizontally."""
+    horizontal = np.linalg.norm(offset[:2])
+    if horizontal < _REACH:
+        return None
+    return "descending" if abs(offset[2]) >= horizontal else "level"
+
+
+def mean_direction_profile(
+    q_function: q_profile.QFunction, members: list[tuple], task_id: int, observation_keys: tuple[str, ...]
+) -> dict[str, float | None]:
+    """Means of `q_profile.horizontal_direction_profile`'s argmax_cosine and correlation over
+    decisions given as (observation, action [A], horizontal offset to the object [2]); None if none."""
+    if not members:
+        return dict.fromkeys(("argmax_cosine", "correlation"), None)
+    observations, actions, offsets = zip(*members)
+    profile = q_profile.horizontal_direction_profile(
+        q_function,
+        {k: np.stack([o[k] for o in observations]) for k in observation_keys},
+        np.stack(actions),
+        np.full(len(actions), task_id, np.int32),
+        np.stack(offsets),
+        float(MAX_LINEAR_VELOCITY),
+    )
+    return {name: round(float(profile[name].mean()), 3) for name in ("argmax_cosine", "correlation")}
 
 
 def run_lift_episodes(
@@ -100,21 +136,27 @@ def run_lift_episodes(
     pick_steps: int,
     period: int,
     seed: int,
+    q_function: q_profile.QFunction,
+    observation_keys: tuple[str, ...],
 ) -> dict:
     """`episodes` of `task` by a fresh policy from `policy_for()` each, from the evaluation's seeded
-    initial states, ending at success as in evaluation; the outcome counts and median decisions."""
+    initial states, ending at success as in evaluation; the outcome counts, median decisions and
+    approach measures (the module docstring), with the cell's Q (`q_function`, on the observations'
+    `observation_keys`) for the direction profile."""
     stepper = decisions.with_decision_period(env, period)
     spec, counts, reach, hold = family.task(task), dict.fromkeys(OUTCOMES, 0), [], []
-    closest, cosines = [], []
+    closest, cosines, cosines_xy, level_closes = [], [], [], []
+    grouped = {"descending": [], "level": []}  # (observation, action, offset [2]) per decision.
     for episode in range(episodes):
         timestep = wrappers.reset(stepper, evaluation.episode_seed(seed, family.task_id(task), episode))
-        policy, states, closes, velocities = policy_for(timestep.observation), [], [], []
+        policy, states, closes, actions, observations = policy_for(timestep.observation), [], [], [], []
         state, success = rgb_tasks.final_state_from_simulation(env.simulation), False
         for _ in range(decisions.num_decisions(pick_steps, period)):
             states.append(state)
-            action = np.asarray(policy(timestep.observation))
+            observations.append({k: timestep.observation[k] for k in observation_keys})
+            action = np.asarray(policy(timestep.observation), np.float32)
             closes.append(bool(action[-1] > 0))
-            velocities.append(action[:3])
+            actions.append(action)
             timestep = stepper.step(action)
             state = rgb_tasks.final_state_from_simulation(env.simulation)
             success = bool(spec.success(state))
@@ -125,13 +167,28 @@ def run_lift_episodes(
         reach += [first_near] if first_near >= 0 else []
         hold += [first_held] if first_held >= 0 else []
         closest.append(100 * min(float(np.linalg.norm(nearest_offset(s, task))) for s in states))
-        cosines += approach_cosines(states, velocities, task)
+        approach = first_near if first_near >= 0 else len(states)
+        for decision_state, observation, action in zip(states[:approach], observations, actions):
+            offset = nearest_offset(decision_state, task)
+            cosines.append(cosine(action[:3], offset))
+            if group := approach_group(offset):
+                cosines_xy.append(cosine(action[:2], offset[:2]))
+                grouped[group].append((observation, action, offset[:2]))
+                level_closes += [bool(action[-1] > 0)] if group == "level" else []
+    direction = {}
+    for group, members in grouped.items():
+        profile = mean_direction_profile(q_function, members, family.task_id(task), observation_keys)
+        direction.update({f"q_xy_{name}_{group}": value for name, value in profile.items()})
     return {
         **counts,
         "median_first_reach": float(np.median(reach)) if reach else None,
         "median_first_hold": float(np.median(hold)) if hold else None,
         "median_closest_cm": round(float(np.median(closest)), 1),
         "approach_cosine": round(float(np.mean(cosines)), 3) if cosines else None,
+        "approach_cosine_xy": round(float(np.mean(cosines_xy)), 3) if cosines_xy else None,
+        "level_share": round(len(grouped["level"]) / len(cosines), 3) if cosines else None,
+        "level_close_share": round(float(np.mean(level_closes)), 3) if level_closes else None,
+        **direction,
     }
 
 
@@ -151,6 +208,8 @@ def main():
     pools = training.strategy_pools(table, family, "skill", grid, seed)
     statistics = training.vector_statistics(table, setup.qtopt)
     rng = np.random.default_rng(seed)
+    q_function = jax.jit(q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0]))
+    keys = tuple(setup.qtopt.observation_keys)
 
     def scripted(colour: str) -> Callable:
         def make(first_observation):
@@ -182,7 +241,9 @@ def main():
             policies["bc (f_skill successes)"] = lambda _: bc
         policies.update({"scripted pick, noise-free": scripted(colour), "uniform random": uniform_random})
         for name, policy_for in policies.items():
-            row = run_lift_episodes(env, policy_for, family, task, _EVAL.value, grid.pick_steps, period, seed)
+            row = run_lift_episodes(
+                env, policy_for, family, task, _EVAL.value, grid.pick_steps, period, seed, q_function, keys
+            )
             print(json.dumps({"name": "mtopt_lift_failures", "policy": name, "task": task, **row}), flush=True)
 
 

@@ -1,9 +1,10 @@
 """How a trained multi-task Q-function ranks actions on a batch of (state, task) pairs.
 
 Offline QT-Opt fails when CEM finds actions the data never tried that the network values above
-the data's own: the greedy policy then follows over-estimates. The profile compares Q at the
+the data's own: the greedy policy then follows over-estimates. `q_profile` compares Q at the
 data's actions, at uniformly random actions and at CEM's choice, and how far CEM's choice lies
-from the data's action.
+from the data's action. `horizontal_direction_profile` asks whether Q prefers moving towards a
+place that is known to be right (an object to grasp) over moving elsewhere.
 """
 
 from typing import Callable
@@ -65,4 +66,45 @@ def q_profile(
         "q_cem": float(np.mean(q_cem)),
         "data_above_random": float((q_data[:, None] > q_random).mean()),
         "cem_distance": float(distance.mean()),
+    }
+
+
+FLAT_SPREAD = 1e-5  # Q's spread over directions below which its ranking is float32 rounding.
+
+
+def horizontal_direction_profile(
+    q_function: QFunction,
+    observation: types.Observation,
+    actions: np.ndarray,
+    task_id: np.ndarray,
+    toward: np.ndarray,
+    speed: float,
+    num_directions: int = 72,
+) -> dict[str, np.ndarray]:
+    """How Q ranks the direction of horizontal motion, per state.
+
+    Each state's action [B, A] (its first two dimensions the horizontal velocity) is scored with
+    those two replaced by `num_directions` directions at `speed`, the other dimensions kept.
+    `toward` [B, 2]: the horizontal direction that is right (e.g. from the gripper to the object).
+    Returns per state [B]: argmax_cosine (cosine between `toward` and Q's best direction),
+    correlation (Pearson, over the directions, between Q and their cosine with `toward`; 0 where Q's
+    spread is below `FLAT_SPREAD`, float32 rounding near saturation) and spread (Q's max - min over
+    the directions).
+    """
+    angles = np.linspace(0.0, 2.0 * np.pi, num_directions, endpoint=False)
+    ring = np.stack([np.cos(angles), np.sin(angles)], -1)  # [D, 2]
+    candidates = np.repeat(np.asarray(actions, np.float32)[:, None], num_directions, axis=1)  # [B, D, A]
+    candidates[..., :2] = speed * ring
+    q = np.asarray(q_function(observation, candidates, task_id))  # [B, D]
+    unit = toward / np.maximum(np.linalg.norm(toward, axis=-1, keepdims=True), 1e-9)  # [B, 2]
+    cosine = unit @ ring.T  # [B, D]
+    centred_q, centred_cosine = q - q.mean(1, keepdims=True), cosine - cosine.mean(1, keepdims=True)
+    scale = np.linalg.norm(centred_q, axis=1) * np.linalg.norm(centred_cosine, axis=1)
+    spread = q.max(1) - q.min(1)
+    flat = spread < FLAT_SPREAD
+    correlation = np.where(flat, 0.0, (centred_q * centred_cosine).sum(1) / np.maximum(scale, 1e-12))
+    return {
+        "argmax_cosine": np.take_along_axis(cosine, q.argmax(1)[:, None], 1)[:, 0],
+        "correlation": correlation,
+        "spread": spread,
     }
