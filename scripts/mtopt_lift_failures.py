@@ -30,8 +30,8 @@ closest approach (cm), and, as means over the decisions before the first reach:
     between Q and that cosine (None where a group is empty).
 `_REACH` (2 cm, the fingers around the object) is stricter than the reach-* tasks' 3 cm. The
 initial states are the evaluation's; QT-Opt's CEM draws are not (its key advances with every
-action), so a cell's episodes here are not the ablation's episodes. Tasks whose f_skill pool holds no success get no
-BC line (the ablation's BC row scores them 0).
+action), so a cell's episodes here are not the ablation's episodes. Tasks whose f_skill pool
+holds no success get no BC line (the ablation's BC row scores them 0).
 
   .venv/bin/python scripts/mtopt_lift_failures.py --config=mtopt:state \
       --config.dataset_dir=runs/p21_data_seed0/mtopt_ablation/dataset,runs/p21_data_seed1/mtopt_ablation/dataset \
