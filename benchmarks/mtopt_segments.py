@@ -3,7 +3,7 @@ object per line.
 
     python benchmarks/mtopt_segments.py [--chains=30] [--max_steps=400] [--decision_period=5]
         [--action_noise=0] [--random_action_probability=0] [--gripper_flip_probability=0]
-        [--held_flip_probability=0]
+        [--held_flip_probability=0] [--level_approach_probability=0]
 
 Each chain resets the state scene (`--object_set`), picks a colour (cycling red, green, blue) with
 `chef.mtopt.bootstrap.NoisyPickPlace` until the object is lifted or `--max_steps` control steps
@@ -37,6 +37,7 @@ _ACTION_NOISE = flags.DEFINE_float("action_noise", 0.0, "Velocity noise std, fra
 _RANDOM = flags.DEFINE_float("random_action_probability", 0.0, "Per decision: uniform random arm velocities.")
 _FLIP = flags.DEFINE_float("gripper_flip_probability", 0.0, "Per decision: gripper flipped (open phases).")
 _HELD_FLIP = flags.DEFINE_float("held_flip_probability", 0.0, "Per decision: gripper flipped (closed phases).")
+_LEVEL = flags.DEFINE_float("level_approach_probability", 0.0, "Per pick: approach from beside the object.")
 _LIMITS = flags.DEFINE_list("limits", ["150", "200", "250", "300", "400"], "Candidate segment limits (control steps).")
 _SEED = flags.DEFINE_integer("seed", 0, "Collection seed.")
 
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> None:
     )
     rng = np.random.default_rng(_SEED.value)
     policy = NoisyPickPlace(
-        _AIM_NOISE.value, _ACTION_NOISE.value, rng, period, _RANDOM.value, _FLIP.value, _HELD_FLIP.value
+        _AIM_NOISE.value, _ACTION_NOISE.value, rng, period, _RANDOM.value, _FLIP.value, _HELD_FLIP.value, _LEVEL.value
     )
     limit = decisions.num_decisions(_MAX_STEPS.value, period)
     pick_steps, place_steps, per_colour = [], [], {c: [] for c in rgb_tasks.COLOURS}
@@ -113,6 +114,7 @@ def main(argv: list[str]) -> None:
         "random_action_probability": _RANDOM.value,
         "gripper_flip_probability": _FLIP.value,
         "held_flip_probability": _HELD_FLIP.value,
+        "level_approach_probability": _LEVEL.value,
         "max_steps": _MAX_STEPS.value,
     }
     rows = [_summary("pick", pick_steps, limits), _summary("place (after a lift)", place_steps, limits)]

@@ -4,7 +4,8 @@ Trains one ablation cell (`--cell`, as chef-mtopt-ablation does) and, per lift t
 cloning on the task's f_skill successes (as the ablation's BC row), then runs each policy for
 `--eval` episodes of every lift task from the evaluation's seeded initial states
 (`chef.mtopt.evaluation.episode_seed`: the states the ablation's rows are evaluated on), next to
-the noise-free scripted pick and the uniform random policy. Each episode ends in one of:
+the noise-free scripted pick (straight, and from beside the object: `level_approach_probability`
+1) and the uniform random policy. Each episode ends in one of:
 - lifted: the task succeeded;
 - held, not lifted: at some decision the fingers held (the grasp flag) an object the task lifts,
   with the pinch within `LOST` of its centre, but the task did not succeed;
@@ -211,9 +212,12 @@ def main():
     q_function = jax.jit(q_profile.network_q_function(learner.network, learner.get_variables(["q_network"])[0]))
     keys = tuple(setup.qtopt.observation_keys)
 
-    def scripted(colour: str) -> Callable:
+    level_rng = np.random.default_rng([seed, 1])  # Its own: the other rows draw as before it was added.
+
+    def scripted(colour: str, level_approach_probability: float) -> Callable:
         def make(first_observation):
-            policy = NoisyPickPlace(0.0, 0.0, rng, period)
+            policy_rng = level_rng if level_approach_probability else rng
+            policy = NoisyPickPlace(0.0, 0.0, policy_rng, period, level_approach_probability=level_approach_probability)
             policy.reset(first_observation)
             policy.start_pick(colour)
             return policy
@@ -239,7 +243,13 @@ def main():
         policies = {f"qtopt {_CELL.value}": lambda _: actor.select_action}
         if bc is not None:
             policies["bc (f_skill successes)"] = lambda _: bc
-        policies.update({"scripted pick, noise-free": scripted(colour), "uniform random": uniform_random})
+        policies.update(
+            {
+                "scripted pick, noise-free": scripted(colour, 0.0),
+                "scripted pick, noise-free, level approach": scripted(colour, 1.0),
+                "uniform random": uniform_random,
+            }
+        )
         for name, policy_for in policies.items():
             row = run_lift_episodes(
                 env, policy_for, family, task, _EVAL.value, grid.pick_steps, period, seed, q_function, keys

@@ -78,7 +78,8 @@ def _state_collection() -> ml_collections.ConfigDict:
     gripper keeps the phase's command) and rare gripper flips, rarer where the gripper holds an
     object (chef.mtopt.bootstrap). With these settings, before the second grasp and with 250-step
     picks (session 12), the scripted pick lifted in 75 % of 60 chains and 98 % of places after a lift
-    succeeded (67 % and 100 % without exploration; 5 % of picks with flips at 0.5; docs/mt_opt.md)."""
+    succeeded (67 % and 100 % without exploration; 5 % of picks with flips at 0.5; docs/mt_opt.md).
+    Picks that approach from beside the object (level_approach_probability) are off by default."""
     return ml_collections.ConfigDict(
         dict(
             num_chains=300,
@@ -89,6 +90,7 @@ def _state_collection() -> ml_collections.ConfigDict:
             random_action_probability=0.1,
             gripper_flip_probability=0.05,
             held_flip_probability=0.01,
+            level_approach_probability=0.0,
         )
     )
 

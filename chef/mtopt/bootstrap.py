@@ -15,8 +15,11 @@ of actions that the data varies); its gripper keeps the phase's command, so expl
 not drop what the policy holds. Gripper flips are their own, rarer, phase-aware exploration:
 `gripper_flip_probability` per decision where the phase holds the gripper open (approach,
 descend, open, retreat) and `held_flip_probability` where it holds it closed (close, lift,
-carry, lower: a flip there usually drops the object). Both read only privileged state, so they
-drive any observation set.
+carry, lower: a flip there usually drops the object). With `level_approach_probability` a pick
+first goes to a point beside its object, near the object's height, and approaches from there: the
+states where QT-Opt's greedy approach ends up and the straight scripted approach hardly goes
+(docs/mt_opt.md, session 23). All of it reads only privileged state, so it drives any observation
+set.
 """
 
 from typing import Mapping
@@ -47,6 +50,10 @@ _LEAVE = 0.10  # m above the placed object at the end.
 _REACHED = 0.006  # m
 _ALIGNED = 0.05  # rad
 _CLOSE_STEPS = 16
+_BESIDE_DISTANCE = (0.06, 0.10)  # m, horizontal distance of the level approach's point from the object.
+_BESIDE_TURN = np.pi / 3  # rad: its direction is at most this far from the one towards the pinch.
+_BESIDE_REACHED = 0.015  # m
+_BESIDE_STEPS = 120  # Control steps at most towards the point beside the object.
 _OPEN_STEPS = 12
 _NEXT_PHASE = {
     Phase.APPROACH: Phase.DESCEND,
@@ -72,6 +79,9 @@ class NoisyPickPlace:
     random_action_probability: chance that a decision's arm velocities are uniform in the box.
     gripper_flip_probability, held_flip_probability: chance that a decision's gripper command is
     flipped, in the open-gripper and in the closed-gripper phases (module docstring).
+    level_approach_probability: chance that a pick segment first goes to a point beside its object,
+    `_BESIDE_DISTANCE` away horizontally on the pinch's side (turned by up to `_BESIDE_TURN`), between
+    the object's centre and top in height, and approaches from there.
     """
 
     def __init__(
@@ -83,6 +93,7 @@ class NoisyPickPlace:
         random_action_probability: float = 0.0,
         gripper_flip_probability: float = 0.0,
         held_flip_probability: float = 0.0,
+        level_approach_probability: float = 0.0,
     ):
         if aim_noise < 0 or action_noise < 0:
             raise ValueError(f"noise levels must be >= 0, got aim_noise={aim_noise}, action_noise={action_noise}")
@@ -92,6 +103,7 @@ class NoisyPickPlace:
             "random_action_probability": random_action_probability,
             "gripper_flip_probability": gripper_flip_probability,
             "held_flip_probability": held_flip_probability,
+            "level_approach_probability": level_approach_probability,
         }
         for name, value in probabilities.items():
             if not 0.0 <= value <= 1.0:
@@ -99,6 +111,7 @@ class NoisyPickPlace:
         self._aim_noise, self._action_noise, self._rng = aim_noise, action_noise, rng
         self._random_action_probability = random_action_probability
         self._flip_probability = {False: gripper_flip_probability, True: held_flip_probability}
+        self._level_approach_probability = level_approach_probability
         self._period = int(decision_period)
         self._half_heights: dict[str, float] = {}
         self.held: str | None = None
@@ -109,6 +122,11 @@ class NoisyPickPlace:
         # After a failed grasp, the pair of faces to grasp across: 0 at the face-axis yaw, 1 across
         # the other pair; None before (the nearest pair).
         self._face_pair: int | None = None
+        # A level approach: True from start_pick until its first decision sets `beside`, the point
+        # [3] (m, in the world: a pushed object does not move it), kept until the pinch reaches it
+        # or `_BESIDE_STEPS` control steps have passed.
+        self._level_approach = False
+        self.beside: np.ndarray | None = None
 
     def reset(self, first_observation: Mapping[str, np.ndarray]) -> None:
         """At each environment reset: measures the objects' half-heights at rest."""
@@ -123,6 +141,8 @@ class NoisyPickPlace:
             raise ValueError(f"unknown object colour {colour!r}; valid: {COLOURS}")
         self.held, self.target, self._face_pair = colour, None, None
         self._begin(Phase.APPROACH)
+        p = self._level_approach_probability
+        self._level_approach, self.beside = bool(p and self._rng.random() < p), None
 
     def start_place(self, target: str) -> None:
         if target not in COLOURS or target == self.held:
@@ -130,6 +150,7 @@ class NoisyPickPlace:
                 f"place target must be a colour of {COLOURS} other than the picked {self.held!r}, got {target!r}"
             )
         self.target = target
+        self._level_approach, self.beside = False, None
         self._begin(Phase.CARRY)
 
     def _phase_target(
@@ -138,8 +159,7 @@ class NoisyPickPlace:
         """The current phase's pinch target [3] (m), yaw error (rad) and whether the phase is over,
         judged on `observation` (`state`: its reward state) after the control steps already spent
         in the phase."""
-        positions = {"red": state.red_pos, "green": state.green_pos, "blue": state.blue_pos}
-        pinch, obj = state.pinch_pos, positions[self.held]
+        pinch, obj = state.pinch_pos, _position(state, self.held)
         half = self._half_heights[self.held]
         aim = obj[:2] + self._offset
         if self.phase == Phase.APPROACH:
@@ -148,6 +168,8 @@ class NoisyPickPlace:
             period = np.pi / 2 if self._face_pair is None else np.pi  # Either pair, or the one chosen.
             yaw_error = wrap_angle(face_yaw + (self._face_pair or 0) * np.pi / 2 - pinch_yaw, period)
             yaw_error = within_wrist_range(yaw_error, observation, period)
+            if self.beside is not None:
+                return self.beside, yaw_error, False
             target = np.array([aim[0], aim[1], obj[2] + half + _HOVER])
             reached = np.linalg.norm(target - pinch) < 2 * _REACHED and abs(yaw_error) < _ALIGNED
             return target, yaw_error, reached or self._steps > 120
@@ -158,7 +180,7 @@ class NoisyPickPlace:
             return pinch, 0.0, self._steps >= _CLOSE_STEPS
         if self.phase == Phase.LIFT:
             return np.array([pinch[0], pinch[1], WORKSPACE_HIGH[2]]), 0.0, _grasp_failed(state, pinch, obj)
-        support = positions[self.target]
+        support = _position(state, self.target)
         support_top = support[2] + self._half_heights[self.target]
         offset = pinch - obj  # Keep the grasp offset while carrying.
         goal = support[:2] + self._offset + offset[:2]
@@ -176,6 +198,7 @@ class NoisyPickPlace:
         if self.held is None or not self._half_heights:
             raise ValueError("call reset(first_observation) and start_pick(colour) before acting")
         state = RewardState.from_vector(observation[REWARD_STATE_KEY])
+        self._update_level_approach(state)
         target, yaw_error, phase_done = self._phase_target(observation, state)
         if phase_done:  # Act in the next phase at once: the state that ends a phase gets its action.
             if self.phase == Phase.LIFT:  # The grasp failed: approach again across the other faces,
@@ -196,6 +219,29 @@ class NoisyPickPlace:
         if flip_probability and self._rng.random() < flip_probability:
             close = not close
         return np.array([*velocity, yaw_rate, 1.0 if close else -1.0], np.float32)
+
+    def _update_level_approach(self, state: RewardState) -> None:
+        """Draws the point beside the object at a level approach's first decision; drops it once the
+        pinch is there or `_BESIDE_STEPS` control steps have passed (the approach proper then starts)."""
+        if self._level_approach:
+            obj = _position(state, self.held)
+            towards_pinch = np.arctan2(state.pinch_pos[1] - obj[1], state.pinch_pos[0] - obj[0])
+            angle = towards_pinch + self._rng.uniform(-_BESIDE_TURN, _BESIDE_TURN)
+            distance = self._rng.uniform(*_BESIDE_DISTANCE)
+            height = max(
+                obj[2] + self._rng.uniform(0.0, self._half_heights[self.held]), BASKET_FLOOR_Z + _FINGERTIP_CLEARANCE
+            )
+            beside = np.array([obj[0] + distance * np.cos(angle), obj[1] + distance * np.sin(angle), height])
+            self.beside = np.clip(beside, WORKSPACE_LOW, WORKSPACE_HIGH)  # The pinch can get there.
+            self._level_approach = False
+        elif self.beside is not None:
+            if np.linalg.norm(self.beside - state.pinch_pos) < _BESIDE_REACHED or self._steps > _BESIDE_STEPS:
+                self.beside, self._steps = None, 0
+
+
+def _position(state: RewardState, colour: str) -> np.ndarray:
+    """The centre [3] (m) of the object of `colour`."""
+    return {"red": state.red_pos, "green": state.green_pos, "blue": state.blue_pos}[colour]
 
 
 def _face_pair_across(observation: Mapping[str, np.ndarray], colour: str) -> int:

@@ -62,6 +62,7 @@ class CollectionConfig:
     # Per decision: the gripper command flipped, where the phase holds it open / closed (`NoisyPickPlace`).
     gripper_flip_probability: float = 0.0
     held_flip_probability: float = 0.0
+    level_approach_probability: float = 0.0  # Per pick: approach from beside the object (`NoisyPickPlace`).
     episode_end: str = "success"  # One of EPISODE_ENDS.
 
     def __post_init__(self):
@@ -78,7 +79,13 @@ class CollectionConfig:
             f"noise levels must be >= 0, got {self.aim_noise}, {self.action_noise}",
         )
         require(self.decision_period >= 1, f"decision_period must be >= 1, got {self.decision_period}")
-        for name in ("random_action_probability", "gripper_flip_probability", "held_flip_probability"):
+        probabilities = (
+            "random_action_probability",
+            "gripper_flip_probability",
+            "held_flip_probability",
+            "level_approach_probability",
+        )
+        for name in probabilities:
             value = getattr(self, name)
             require(0.0 <= value <= 1.0, f"{name} must lie in [0, 1], got {value}")
         require(
@@ -190,6 +197,7 @@ class ScriptedChain:
             config.random_action_probability,
             config.gripper_flip_probability,
             config.held_flip_probability,
+            config.level_approach_probability,
         )
 
     def start(self, first_observation: dict) -> None:

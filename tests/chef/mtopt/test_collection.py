@@ -10,6 +10,8 @@ from chef.data import rlds_reader
 from chef.data.rlds_writer import EpisodeWriter
 from chef.mtopt import collection, decisions, episodes, rgb_tasks
 from chef.mtopt.bootstrap import NoisyPickPlace
+from rgb_stacking_env.rewards import REWARD_STATE_KEY, RewardState
+from rgb_stacking_env.scripted_policy import Phase
 
 KEYS = ("rgb30_red/abs_pose", "gripper/joints/angle")
 
@@ -148,6 +150,59 @@ def test_gripper_flips_follow_the_phase():
         np.testing.assert_array_equal(flipped, scripted < 0 if open_phases else scripted > 0)
     with pytest.raises(ValueError, match="held_flip_probability must lie in"):
         collection.CollectionConfig(held_flip_probability=-0.1)
+
+
+def _level_pick(env, seed: int, level_approach_probability: float) -> dict:
+    """A noise-free pick of red (60 decisions) from the scene reset with `seed`: the decisions taken
+    beside red (5-11 cm from it horizontally, closer to it in height), the point beside red drawn at
+    the first decision (None on a straight approach), red's half-height and where the pinch and red
+    were then, the pinch's closest distance to the point, and whether the pick got past the approach."""
+    policy = NoisyPickPlace(
+        0.0, 0.0, np.random.default_rng(seed), decision_period=5, level_approach_probability=level_approach_probability
+    )
+    timestep = wrappers.reset(env, seed)
+    policy.reset(timestep.observation)
+    policy.start_pick("red")
+    pick = dict(
+        first=RewardState.from_vector(timestep.observation[REWARD_STATE_KEY]),
+        half=rgb_tasks.resting_half_heights(timestep.observation)["red"],
+        level=0,
+        point=None,
+        closest=np.inf,
+        past_approach=False,
+    )
+    for _ in range(60):
+        state = RewardState.from_vector(timestep.observation[REWARD_STATE_KEY])
+        offset = state.red_pos - state.pinch_pos
+        pick["level"] += int(0.05 <= np.linalg.norm(offset[:2]) <= 0.11 and abs(offset[2]) < np.linalg.norm(offset[:2]))
+        if pick["point"] is not None:
+            pick["closest"] = min(pick["closest"], float(np.linalg.norm(state.pinch_pos - pick["point"])))
+        timestep = env.step(policy(timestep.observation))
+        if pick["point"] is None and policy.beside is not None:
+            pick["point"] = policy.beside.copy()
+        pick["past_approach"] |= policy.phase != Phase.APPROACH
+    return pick
+
+
+def test_a_level_approach_goes_beside_the_object_first():
+    """With level_approach_probability=1 the pick first draws a point 6-10 cm from red on the pinch's
+    side, between red's centre and top; the pinch gets there, spends some (not all) of its decisions
+    level with red, then goes on to the descent, in each of 3 scenes. The straight approach from the
+    same states draws no point and spends fewer decisions level with red."""
+    env = decisions.with_decision_period(
+        rgb_stacking_env.make(object_set="1", observation_set="state", seed=0, episode_length=400), 5
+    )
+    for seed in range(3):
+        beside, straight = _level_pick(env, seed, 1.0), _level_pick(env, seed, 0.0)
+        red, pinch, point = beside["first"].red_pos, beside["first"].pinch_pos, beside["point"]
+        assert point is not None and straight["point"] is None
+        assert 0.06 - 1e-6 <= np.linalg.norm(point[:2] - red[:2]) <= 0.10 + 1e-6, (seed, point, red)
+        assert np.dot(point[:2] - red[:2], pinch[:2] - red[:2]) > 0, (seed, point, red, pinch)
+        assert red[2] - 1e-6 <= point[2] <= red[2] + beside["half"] + 1e-6, (seed, point, red)
+        assert beside["closest"] < 0.015 and beside["past_approach"], (seed, beside)
+        assert 2 <= beside["level"] <= 20 and beside["level"] > straight["level"], (seed, beside, straight)
+    with pytest.raises(ValueError, match="level_approach_probability must lie in"):
+        collection.CollectionConfig(level_approach_probability=2.0)
 
 
 def test_scripted_picks_end_at_their_first_success_and_deadline_picks_run_on(tmp_path):
