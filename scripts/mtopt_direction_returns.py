@@ -1,20 +1,29 @@
 """What one decision's direction of horizontal motion is worth to the noise-free scripted pick, on
 its own level states: one JSON line per lift task.
 
-The known answer that `q_profile.horizontal_direction_profile` measures a learned Q against
-(docs/mt_opt.md, session 23). Per lift task of one object, for `--episodes` of the evaluation's
-initial states (`chef.mtopt.evaluation.episode_seed`), it runs the noise-free scripted pick from
-beside the object (`level_approach_probability=1`) and takes up to `--states` of its approach
-decisions that are level with the object (`mtopt_lift_failures.approach_group`), spread evenly. At
-each, for each of `--directions` directions it replays the episode to that decision (the seeded
-reset and the policy's own generator make the replay exact; the script checks it), replaces the
-decision's horizontal velocity with the direction at the velocity bound (the other dimensions
-kept), lets the scripted pick go on, and scores gamma^k, k the decisions after this one until the
-task succeeds (0 if it does not within the pick's decisions): the scripted pick's own Q for that
-direction, a lower bound of the optimal Q. Each line gives, over those states, the share where
-every direction scores the same (`flat_share`), the mean cosine of the best direction where they
-do not, the means of the profile's correlation (0 where flat) and spread (Q's max - min over the
-directions), and the mean of Q over the directions and at the scripted pick's own action.
+A reference for `q_profile.horizontal_direction_profile` on a learned Q (docs/mt_opt.md, session
+23). Per lift task of one object, for `--episodes` of the evaluation's initial states
+(`chef.mtopt.evaluation.episode_seed`), it runs the noise-free scripted pick from beside the
+object (`level_approach_probability=1`) and takes up to `--states` of its approach decisions
+(before the pinch first comes within `mtopt_lift_failures.REACH` of the object) that are level
+with the object (`mtopt_lift_failures.approach_group`), spread evenly. At each, for each of
+`--directions` directions it replays the episode to that decision (the seeded reset and the
+policy's own generator make the replay exact; the script checks it), replaces the decision's
+horizontal velocity with the direction at the velocity bound (the other dimensions kept; the
+simulation bounds the norm of the linear velocity, so with a vertical command the horizontal move
+is shorter), lets the scripted pick go on, and scores gamma^k, k the decisions after this one
+until the task succeeds (0 if it does not within the pick's decisions): the scripted pick's own Q
+for that direction. That is a lower bound of the optimal Q, for a controller that heads back to
+its point beside the object and runs on phase timeouts, so it is a reference, not the optimal Q.
+Each line gives, over the probed states:
+- states; all_fail: those where no direction leads to the lift; all_tie_above_0: those where all
+  directions score the same, above 0;
+- over the others (ranked): best_cosine_where_ranked, the cosine with the direction to the object
+  averaged over the directions tied at the top, top_ties_where_ranked, how many tie there, and
+  correlation_where_ranked (Pearson, over the directions, between Q and that cosine);
+- over all: spread (Q's max - min over the directions), the mean Q over the directions, and Q at
+  the scripted pick's own action.
+The flags `--cell` and `--eval` come with `mtopt_lift_failures` and are not used here.
 
   .venv/bin/python scripts/mtopt_direction_returns.py --config=mtopt:state --config.decision_period=10 \
       --config.grid.n_step=5 --config.seed=1 --episodes=4 --states=2 --directions=8
@@ -78,7 +87,9 @@ def discounted_success(success_at: int, decision: int, gamma: float) -> float:
 
 
 def validate():
-    launch_setup.check(mtopt_lift_failures._CONFIG.value)
+    grid = launch_setup.check(mtopt_lift_failures._CONFIG.value).grid
+    if grid.episode_end != "success":
+        cli.fail(f"episode_end must be 'success' (Q here is gamma^k to the first success), got {grid.episode_end!r}")
     for flag, least in ((_EPISODES, 1), (_STATES, 1), (_DIRECTIONS, 2)):
         if flag.value < least:
             cli.fail(f"--{flag.name} must be >= {least}, got {flag.value}")
@@ -89,51 +100,67 @@ def main():
     setup = launch_setup.from_config(config)
     family, grid, period, seed = setup.family, setup.grid, setup.decision_period, config.seed
     env = launch_setup.make_env(config, setup)
+    ring_angles = np.linspace(0.0, 2.0 * np.pi, _DIRECTIONS.value, endpoint=False)  # As q_profile's.
+    ring = np.stack([np.cos(ring_angles), np.sin(ring_angles)], -1)  # [D, 2]
     for task in _TASKS:
-        profiles, own, mean_q = [], [], []
+        per_state = []  # (returns [D], cosine of each direction with the object [D], correlation, own Q)
         for episode in tqdm.trange(_EPISODES.value, desc=task):
             replay = ScriptedPickReplay(
                 env, family, task, evaluation.episode_seed(seed, family.task_id(task), episode),
                 (seed, episode), period, decisions.num_decisions(grid.pick_steps, period),
             )  # fmt: skip
             states, actions, success_at = replay.run()
-            level = [
-                d
-                for d, state in enumerate(states[: success_at if success_at >= 0 else None])
-                if mtopt_lift_failures.approach_group(mtopt_lift_failures.nearest_offset(state, task)) == "level"
-            ]
+            offsets = [mtopt_lift_failures.nearest_offset(state, task) for state in states]
+            reach = [np.linalg.norm(o) < mtopt_lift_failures.REACH for o in offsets]
+            approach = offsets[: reach.index(True) if any(reach) else len(offsets)]
+            level = [d for d, o in enumerate(approach) if mtopt_lift_failures.approach_group(o) == "level"]
             chosen = sorted({level[int(i)] for i in np.linspace(0, len(level) - 1, _STATES.value)}) if level else []
             for decision in chosen:
-                offset = mtopt_lift_failures.nearest_offset(states[decision], task)
+                returns = []
 
                 def rollout_q(_observation, candidates, _task_id, decision=decision):  # [1, D, A] -> [1, D]
-                    returns = []
                     for candidate in candidates[0]:
                         replayed, _, candidate_success = replay.run(decision, candidate)
                         if not np.allclose(replayed[decision]["tcp/position"], states[decision]["tcp/position"]):
                             raise RuntimeError(f"{task}, episode {episode}: the replay left the recorded states")
                         returns.append(discounted_success(candidate_success, decision, grid.gamma))
-                    mean_q.append(float(np.mean(returns)))
                     return np.asarray([returns])
 
+                offset = offsets[decision][:2]
                 profile = q_profile.horizontal_direction_profile(
-                    rollout_q, {}, actions[decision][None], np.zeros(1, np.int32), offset[None, :2],
+                    rollout_q, {}, actions[decision][None], np.zeros(1, np.int32), offset[None],
                     float(MAX_LINEAR_VELOCITY), _DIRECTIONS.value,
                 )  # fmt: skip
-                profiles.append(profile)
-                own.append(discounted_success(success_at, decision, grid.gamma))
-        row = {"name": "mtopt_direction_returns", "task": task, "states": len(profiles), "gamma": grid.gamma}
-        if profiles:
-            spread = np.concatenate([p["spread"] for p in profiles])
-            ranked = spread >= q_profile.FLAT_SPREAD  # Elsewhere every direction ties: no best one.
-            best = np.concatenate([p["argmax_cosine"] for p in profiles])[ranked]
-            row["flat_share"] = round(float(1.0 - ranked.mean()), 3)
-            row["argmax_cosine_where_ranked"] = round(float(best.mean()), 3) if best.size else None
-            row["correlation"] = round(float(np.mean([p["correlation"] for p in profiles])), 3)
-            row["spread"] = round(float(spread.mean()), 3)
-            row["q_mean_over_directions"] = round(float(np.mean(mean_q)), 3)
-            row["q_at_scripted_action"] = round(float(np.mean(own)), 3)
-        print(json.dumps(row), flush=True)
+                cosines = ring @ (offset / max(np.linalg.norm(offset), 1e-9))
+                own = discounted_success(success_at, decision, grid.gamma)
+                per_state.append((np.asarray(returns), cosines, float(profile["correlation"][0]), own))
+        print(json.dumps({"name": "mtopt_direction_returns", "task": task, "gamma": grid.gamma, **summary(per_state)}))
+
+
+def summary(per_state: list[tuple[np.ndarray, np.ndarray, float, float]]) -> dict:
+    """The line's fields (module docstring) from each probed state's (Q per direction [D], each
+    direction's cosine with the object [D], correlation, Q at the scripted action)."""
+    if not per_state:
+        return {"states": 0}
+    q = np.stack([s[0] for s in per_state])  # [S, D]
+    cosines = np.stack([s[1] for s in per_state])
+    spread = q.max(1) - q.min(1)
+    ranked = spread >= q_profile.FLAT_SPREAD
+    best = q >= q.max(1, keepdims=True) - 1e-9  # Directions tied at the top.
+    best_cosine = (cosines * best).sum(1) / best.sum(1)
+    return {
+        "states": len(per_state),
+        "all_fail": int((q.max(1) == 0).sum()),
+        "all_tie_above_0": int((~ranked & (q.max(1) > 0)).sum()),
+        "best_cosine_where_ranked": round(float(best_cosine[ranked].mean()), 3) if ranked.any() else None,
+        "top_ties_where_ranked": round(float(best.sum(1)[ranked].mean()), 2) if ranked.any() else None,
+        "correlation_where_ranked": (
+            round(float(np.mean([s[2] for s, r in zip(per_state, ranked) if r])), 3) if ranked.any() else None
+        ),
+        "spread": round(float(spread.mean()), 3),
+        "q_mean_over_directions": round(float(q.mean()), 3),
+        "q_at_scripted_action": round(float(np.mean([s[3] for s in per_state])), 3),
+    }
 
 
 if __name__ == "__main__":

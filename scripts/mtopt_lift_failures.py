@@ -9,7 +9,7 @@ the noise-free scripted pick (straight, and from beside the object: `level_appro
 - lifted: the task succeeded;
 - held, not lifted: at some decision the fingers held (the grasp flag) an object the task lifts,
   with the pinch within `LOST` of its centre, but the task did not succeed;
-- never reached: never held, and the pinch never came within `_REACH` of such an object's centre;
+- never reached: never held, and the pinch never came within `REACH` of such an object's centre;
 - reached, never closed there: it did, but no decision commanded a close while it was there;
 - closed there, never held: it closed there, but the fingers never held the object.
 Each line also gives the median decision of the first reach and of the first hold, the median
@@ -17,7 +17,7 @@ closest approach (cm), and, as means over the decisions before the first reach:
 - `approach_cosine`: the cosine between the commanded linear velocity and the direction from the
   pinch to the nearest object the task lifts (1: straight at it; 0 on average for random
   directions);
-- over those of them with the object at least `_REACH` away horizontally (the others hover over
+- over those of them with the object at least `REACH` away horizontally (the others hover over
   it or descend onto it), split by whether the vertical distance is at least the horizontal
   one (`descending`: the scripted pick's approach, which moves both ways at once and levels out
   over the object) or not (`level`: beside the object, near its height):
@@ -29,7 +29,7 @@ closest approach (cm), and, as means over the decisions before the first reach:
     kept (`q_profile.horizontal_direction_profile`): the cosine between Q's best direction and
     the horizontal direction to the object, and the Pearson correlation over the directions
     between Q and that cosine (None where a group is empty).
-`_REACH` (2 cm, the fingers around the object) is stricter than the reach-* tasks' 3 cm. The
+`REACH` (2 cm, the fingers around the object) is stricter than the reach-* tasks' 3 cm. The
 initial states are the evaluation's; QT-Opt's CEM draws are not (its key advances with every
 action), so a cell's episodes here are not the ablation's episodes. Tasks whose f_skill pool
 holds no success get no BC line (the ablation's BC row scores them 0).
@@ -59,7 +59,7 @@ from rgb_stacking_env.simulation import MAX_LINEAR_VELOCITY
 _CONFIG = launch_flags.define_config("mtopt:state", "Ablation config; `dataset_dir` names the datasets.")
 _CELL = flags.DEFINE_string("cell", "skill_p/rebalanced", "Impersonation strategy / sampler of the QT-Opt cell.")
 _EVAL = flags.DEFINE_integer("eval", 32, "Episodes per (policy, lift task).")
-_REACH = 0.02  # m between the pinch and an object's centre: the fingers are around it.
+REACH = 0.02  # m between the pinch and an object's centre: the fingers are around it.
 _LIFTS = ("lift-any", "lift-red", "lift-green", "lift-blue")
 OUTCOMES = ("lifted", "held, not lifted", "never reached", "reached, never closed there", "closed there, never held")
 
@@ -78,7 +78,7 @@ def episode_outcome(states: list[dict], closes: list[bool], task: str, success: 
     the simulation state before each decision (`rgb_tasks.final_state_from_simulation`) and whether
     that decision commanded a close."""
     distance = [float(np.linalg.norm(nearest_offset(s, task))) for s in states]
-    near = [d < _REACH for d in distance]
+    near = [d < REACH for d in distance]
     held = [bool(s["gripper/grasped"]) and d < LOST for s, d in zip(states, distance)]
     first_near = near.index(True) if any(near) else -1
     first_held = held.index(True) if any(held) else -1
@@ -102,9 +102,9 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def approach_group(offset: np.ndarray) -> str | None:
     """'descending' or 'level' (the module docstring) for an offset [3] from the pinch to an object,
-    None within `_REACH` horizontally."""
+    None within `REACH` horizontally."""
     horizontal = np.linalg.norm(offset[:2])
-    if horizontal < _REACH:
+    if horizontal < REACH:
         return None
     return "descending" if abs(offset[2]) >= horizontal else "level"
 
