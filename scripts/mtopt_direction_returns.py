@@ -52,7 +52,9 @@ _TASKS = ("lift-red", "lift-green", "lift-blue")
 class ScriptedPickReplay:
     """Noise-free scripted picks of one lift task from one seeded initial state, replayed exactly."""
 
-    def __init__(self, env, family, task: str, reset_seed: int, policy_seed: int, period: int, num_decisions: int):
+    def __init__(
+        self, env, family, task: str, reset_seed: int, policy_seed: tuple[int, int], period: int, num_decisions: int
+    ):
         self._env, self._stepper = env, decisions.with_decision_period(env, period)
         self._spec, self._colour = family.task(task), task.removeprefix("lift-")
         self._reset_seed, self._policy_seed, self._period = reset_seed, policy_seed, period
